@@ -1,0 +1,77 @@
+# Safer Sleep & Pregnancy Support: the two commands a newcomer needs are `make run` and `make test`.
+# Everything else here is a step those two take, or a tool for trainers and engineers.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 needs Python 3.10. On these machines `python3.10` may be a pyenv shim that only works
+# when 3.10 is the active version, so try the shim first and then pyenv's own install.
+PYTHON310 ?= $(shell for p in python3.10 $(HOME)/.pyenv/versions/3.10*/bin/python3.10; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+RASA    := $(VENV)/bin/rasa
+MODEL   := models/current.tar.gz
+INSTALLED := $(VENV)/.installed
+# What a model is trained from: a change to any of these makes the model stale.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
+
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+
+.PHONY: help install train run shell test validate evaluate stories pytest bench clean
+
+help:
+	@echo "make run    set up, train if stale, and start the assistant"
+	@echo "make test   validate data, gate NLU quality, run story tests and pytest"
+	@echo "make shell  talk to the bot in the terminal (rasa shell)"
+	@echo "make evaluate | validate | train | bench | clean"
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: Rasa 3.6 needs it." >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip<24"
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+train: $(MODEL)
+
+# Rasa's own fingerprint check may decide nothing changed and keep the old file, so touch it
+# afterwards: the model is then newer than its inputs and make stops asking.
+$(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
+	$(RASA) train --config config.yml --domain domain.yml --data data \
+		--out models --fixed-model-name current
+	@touch $@
+
+run: install train
+	$(PY) -m bot run
+
+shell: install train
+	$(PY) -m bot shell
+
+validate: install
+	$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
+
+evaluate: install train
+	$(PY) -m bot evaluate
+
+stories: install train
+	$(RASA) test core --model $(MODEL) --stories tests/stories \
+		--e2e --fail-on-prediction-errors --out var/results/stories
+
+pytest: install train
+	$(PY) -m pytest
+
+test: validate
+	$(MAKE) --no-print-directory train
+	$(PY) -m bot evaluate --gate
+	$(MAKE) --no-print-directory stories pytest
+
+bench: install train
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf models var results

@@ -1,0 +1,1 @@
+"""`make bench`: this project's configuration against the stock `rasa init` one, side by side."""

@@ -1,0 +1,190 @@
+"""Train, load and load-test this project's model and the stock-config peer, then print a table.
+
+The peer is what `rasa init` gives: `recipe: default.v1` with an empty pipeline and empty policies,
+which Rasa fills with its default components (DIET, ResponseSelector, TED, UnexpecTED…). Both are
+trained on the same domain and data, scored on the same held-out test set, served the same way over
+the REST channel, and sent the same messages. Each keeps its own tracker store: ours is the SQL
+store `make run` uses (SQLite under the bench folder), the peer's the in-memory default.
+
+Run: `make bench` (about 10 to 15 minutes on 2 cores). Figures go to stdout and var/bench/results.json.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import aiohttp
+
+from bot.config import get_settings
+from bot.evaluation.nlu import TEST_SET_DIR, load_examples
+from tests.conftest import free_port
+
+CONCURRENCY_LEVELS = (1, 10)
+MESSAGES_PER_LEVEL = 300
+PEER_CONFIG = """\
+# What `rasa init` writes: Rasa fills the empty pipeline and policies with its defaults.
+recipe: default.v1
+assistant_id: stock-peer
+language: en
+pipeline:
+policies:
+"""
+
+
+@dataclass
+class Contender:
+    name: str
+    config: Path
+    endpoints: Optional[Path]
+    model: Optional[Path] = None
+    figures: Dict[str, float] = field(default_factory=dict)
+
+
+def rasa(*args: str) -> List[str]:
+    return [str(Path(sys.executable).with_name("rasa")), *args]
+
+
+def train(contender: Contender, out: Path) -> None:
+    started = time.perf_counter()
+    subprocess.run(
+        rasa("train", "--config", str(contender.config), "--domain", "domain.yml", "--data", "data",
+             "--out", str(out), "--fixed-model-name", contender.name, "--force"),
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    contender.figures["training time (s)"] = time.perf_counter() - started
+    contender.model = out / f"{contender.name}.tar.gz"
+
+
+def measure_in_subprocess(code: str, env: Dict[str, str]) -> dict:
+    """Run `code` in a fresh interpreter, so one model's memory never counts against the other."""
+    result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                            env={**os.environ, **env})
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def model_load_time(contender: Contender) -> None:
+    code = (
+        "import json, time, logging\n"
+        "from rasa.core.agent import Agent\n"
+        "t = time.perf_counter(); Agent.load(%r)\n"
+        "print(json.dumps({'seconds': time.perf_counter() - t}))\n" % str(contender.model)
+    )
+    contender.figures["model load time (s)"] = measure_in_subprocess(code, {})["seconds"]
+
+
+def macro_f1(contender: Contender, bench_dir: Path) -> None:
+    var = bench_dir / f"eval-{contender.name}"
+    subprocess.run([sys.executable, "-m", "bot", "evaluate"], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL,
+                   env={**os.environ, "BOT_MODEL": str(contender.model), "BOT_VAR_DIR": str(var)})
+    report = json.loads((var / "reports" / "nlu_evaluation.json").read_text())
+    contender.figures["held-out macro-F1"] = report["macro_f1"]
+
+
+async def wait_ready(url: str, process: subprocess.Popen, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError("the Rasa server exited during start-up")
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.5)
+    raise TimeoutError(url)
+
+
+async def load_test(port: int, texts: List[str], concurrency: int, total: int) -> Dict[str, float]:
+    """`concurrency` parents each send messages one after another; latency is the REST round trip."""
+    url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+    latencies: List[float] = []
+    per_worker = total // concurrency
+
+    async def parent(index: int, session: aiohttp.ClientSession) -> None:
+        for n in range(per_worker):
+            body = {"sender": f"bench-{concurrency}-{index}", "message": texts[(index * 7 + n) % len(texts)]}
+            started = time.perf_counter()
+            async with session.post(url, json=body) as response:
+                await response.read()
+                response.raise_for_status()
+            latencies.append(time.perf_counter() - started)
+
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        await parent(-1, session)  # warm-up: first parse builds TensorFlow graphs
+        latencies.clear()
+        started = time.perf_counter()
+        await asyncio.gather(*(parent(i, session) for i in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {"p50": quantiles[49] * 1000, "p95": quantiles[94] * 1000, "p99": quantiles[98] * 1000,
+            "msg/s": len(latencies) / elapsed}
+
+
+def serve_and_load(contender: Contender, texts: List[str], bench_dir: Path) -> None:
+    port = free_port()
+    command = rasa("run", "--model", str(contender.model), "--port", str(port))
+    env = dict(os.environ)
+    if contender.endpoints:
+        command += ["--endpoints", str(contender.endpoints)]
+        env.update(BOT_VAR_DIR=str(bench_dir / f"var-{contender.name}"),
+                   DATABASE_URL=f"sqlite:///{bench_dir / f'var-{contender.name}' / 'app.db'}",
+                   ACTIONS_PORT=str(free_port()))
+        (bench_dir / f"var-{contender.name}").mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        asyncio.run(wait_ready(f"http://127.0.0.1:{port}/", process))
+        for level in CONCURRENCY_LEVELS:
+            result = asyncio.run(load_test(port, texts, level, MESSAGES_PER_LEVEL))
+            for key, value in result.items():
+                unit = "" if key == "msg/s" else " (ms)"
+                contender.figures[f"c={level} {key}{unit}"] = value
+        peak_kb = next(int(line.split()[1]) for line in open(f"/proc/{process.pid}/status")
+                       if line.startswith("VmHWM"))
+        contender.figures["peak memory (MB)"] = peak_kb / 1024
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def print_table(ours: Contender, peer: Contender) -> None:
+    print(f"\n{'':32} {'this project':>14} {'stock peer':>14} {'ratio':>7}")
+    for key, value in ours.figures.items():
+        other = peer.figures.get(key, float("nan"))
+        ratio = value / other if other else float("nan")
+        print(f"{key:32} {value:14.3f} {other:14.3f} {ratio:7.2f}")
+
+
+def main() -> int:
+    settings = get_settings()
+    bench_dir = settings.var_dir / "bench"
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    peer_config = bench_dir / "peer_config.yml"
+    peer_config.write_text(PEER_CONFIG)
+    ours = Contender("project", settings.project_root / "config.yml", settings.project_root / "endpoints.yml")
+    peer = Contender("stock-peer", peer_config, None)
+    texts = [e.text for e in load_examples(settings.project_root / TEST_SET_DIR)]
+    for contender in (ours, peer):
+        print(f"[{contender.name}] training…", flush=True)
+        train(contender, bench_dir / "models")
+        print(f"[{contender.name}] measuring load time, macro-F1 and REST latency…", flush=True)
+        model_load_time(contender)
+        macro_f1(contender, bench_dir)
+        serve_and_load(contender, texts, bench_dir)
+    print_table(ours, peer)
+    (bench_dir / "results.json").write_text(json.dumps([asdict(ours), asdict(peer)], indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

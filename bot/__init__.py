@@ -1,0 +1,1 @@
+"""Safer Sleep & Pregnancy Support: the application around the Rasa assistant."""

@@ -1,0 +1,1 @@
+"""How parents reach the assistant, and how replies are shaped for their phones."""

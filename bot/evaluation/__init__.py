@@ -1,0 +1,1 @@
+"""Measuring the assistant against held-out parent messages it was not trained on."""

@@ -1,0 +1,1 @@
+"""Where conversations and application data are stored."""

@@ -1,0 +1,163 @@
+"""`make run`: start the action server and the Rasa server together, and stop them together.
+
+The children run in their own sessions, so Ctrl-C reaches only this supervisor, which then stops
+each child in order with SIGTERM (Sanic's graceful shutdown) and SIGKILL only if one hangs.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+from bot.config import Settings
+
+STOP_TIMEOUT_SECONDS = 15
+READY_TIMEOUT_SECONDS = 300
+
+
+@dataclass
+class Service:
+    """A child process we start, watch and stop."""
+
+    name: str
+    command: List[str]
+    process: Optional[subprocess.Popen] = None
+
+
+def rasa_executable() -> str:
+    return os.path.join(os.path.dirname(sys.executable), "rasa")
+
+
+def child_environment(settings: Settings, token: str) -> Dict[str, str]:
+    """Pass resolved settings down, so every child sees the same values as this process."""
+    env = dict(os.environ)
+    env.update(
+        RASA_TOKEN=token,
+        RASA_PORT=str(settings.rasa_port),
+        ACTIONS_PORT=str(settings.actions_port),
+        DATABASE_URL=settings.database_url,
+        TRACKER_STORE_URL=settings.tracker_store_url,
+    )
+    return env
+
+
+def action_server(settings: Settings) -> Service:
+    return Service(
+        "action server",
+        [rasa_executable(), "run", "actions", "--actions", "actions",
+         "--port", str(settings.actions_port)],
+    )
+
+
+def rasa_server(settings: Settings, token: str) -> Service:
+    return Service(
+        "rasa server",
+        [rasa_executable(), "run", "--model", str(settings.model_path),
+         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+         "--port", str(settings.rasa_port), "--enable-api", "--auth-token", token],
+    )
+
+
+def wait_until_ready(url: str, services: List[Service], timeout: float) -> bool:
+    """Poll `url` until it answers, giving up early if a child has died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(s.process and s.process.poll() is not None for s in services):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    return False
+
+
+def stop(services: List[Service]) -> None:
+    """Stop children in reverse start order: SIGTERM, then SIGKILL after a timeout."""
+    for service in reversed(services):
+        if service.process and service.process.poll() is None:
+            service.process.terminate()
+    for service in reversed(services):
+        if not service.process:
+            continue
+        try:
+            service.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            service.process.kill()
+            service.process.wait()
+
+
+def how_to_talk(settings: Settings, token: str, token_was_generated: bool) -> str:
+    port = settings.rasa_port
+    lines = [
+        "",
+        "Safer Sleep & Pregnancy Support is running.",
+        f"  Talk to it:  curl -s localhost:{port}/webhooks/rest/webhook "
+        "-H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"hi\"}'",
+        "  Or run:      make shell",
+        f"  HTTP API:    http://localhost:{port}/status?token=<token>",
+        f"  Conversations are stored in {settings.tracker_store_url}",
+        "  Press Ctrl-C to stop.",
+    ]
+    if token_was_generated:
+        lines.insert(4, f"  RASA_TOKEN was not set; this run's API token is {token}")
+    return "\n".join(lines)
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """Treat SIGTERM (e.g. from a container runtime) like Ctrl-C."""
+    raise KeyboardInterrupt
+
+
+def shell(settings: Settings) -> int:
+    """`make shell`: the action server in the background and `rasa shell` in the foreground."""
+    token = settings.rasa_token or secrets.token_urlsafe(24)
+    env = child_environment(settings, token)
+    actions = action_server(settings)
+    actions.process = subprocess.Popen(
+        actions.command, env=env, cwd=settings.project_root, start_new_session=True
+    )
+    try:
+        return subprocess.call(
+            [rasa_executable(), "shell", "--model", str(settings.model_path),
+             "--endpoints", "endpoints.yml", "--port", str(settings.rasa_port)],
+            env=env, cwd=settings.project_root,
+        )
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop([actions])
+
+
+def run(settings: Settings) -> int:
+    """Start every process, report how to use them, and return when they stop."""
+    token = settings.rasa_token or secrets.token_urlsafe(24)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    env = child_environment(settings, token)
+    services = [action_server(settings), rasa_server(settings, token)]
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        for service in services:
+            print(f"Starting the {service.name}…", flush=True)
+            service.process = subprocess.Popen(
+                service.command, env=env, cwd=settings.project_root, start_new_session=True
+            )
+        if wait_until_ready(f"http://127.0.0.1:{settings.rasa_port}/", services, READY_TIMEOUT_SECONDS):
+            print(how_to_talk(settings, token, settings.rasa_token is None), flush=True)
+        while all(s.process.poll() is None for s in services):
+            time.sleep(0.5)
+        dead = next(s for s in services if s.process.poll() is not None)
+        print(f"The {dead.name} exited with code {dead.process.returncode}; stopping.", file=sys.stderr)
+        return dead.process.returncode or 1
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+        return 0
+    finally:
+        stop(services)

@@ -1,0 +1,47 @@
+"""Shared fixtures: throwaway databases and the trained model."""
+from __future__ import annotations
+
+import socket
+import uuid
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from bot.config import get_settings
+
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database created for one test and dropped after it."""
+    name = f"bot_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'app.db'}"
+
+
+@pytest.fixture(scope="session")
+def model_path():
+    path = get_settings().model_path
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `make train` (make test does this first)")
+    return path
