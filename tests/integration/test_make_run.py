@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from tests.conftest import free_port
 
 READY_LINE = "Safer Sleep & Pregnancy Support is running."
+LAST_BANNER_LINE = "Press Ctrl-C to stop."
 
 
 class RunningBot:
@@ -75,8 +77,10 @@ def start_bot(database_url: str, token: str | None, tmp_path) -> RunningBot:
         if not line:
             break
         output.append(line)
-        if READY_LINE in line:
-            output.extend(process.stdout.readline() for _ in range(6))
+        if LAST_BANNER_LINE in line:
+            assert any(READY_LINE in l for l in output)
+            # Keep draining the pipe, or the servers block once its buffer fills.
+            threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
             return RunningBot(process, rasa_port, actions_port, output)
     process.kill()
     raise AssertionError("the bot did not start:\n" + "".join(output[-60:]))
