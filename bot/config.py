@@ -26,10 +26,10 @@ class Settings:
     rasa_port: int
     actions_port: int
     rasa_token: Optional[str]
-
-    @property
-    def action_endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self.actions_port}/webhook"
+    # When a health visitor reads messages; outside these hours the consent question says so.
+    office_timezone: str
+    office_opens_hour: int
+    office_closes_hour: int
 
 
 def _port(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -38,6 +38,15 @@ def _port(environ: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ValueError(f"{name} must be a TCP port number, got {raw!r}")
+    return int(raw)
+
+
+def _hour(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 <= int(raw) <= 24:
+        raise ValueError(f"{name} must be an hour from 0 to 24, got {raw!r}")
     return int(raw)
 
 
@@ -56,6 +65,9 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         rasa_port=_port(environ, "RASA_PORT", 5005),
         actions_port=_port(environ, "ACTIONS_PORT", 5055),
         rasa_token=environ.get("RASA_TOKEN") or None,
+        office_timezone=environ.get("OFFICE_TIMEZONE", "Europe/London"),
+        office_opens_hour=_hour(environ, "OFFICE_OPENS_HOUR", 9),
+        office_closes_hour=_hour(environ, "OFFICE_CLOSES_HOUR", 17),
     )
 
 

@@ -1,4 +1,4 @@
-"""`make run`: start the action server and the Rasa server together, and stop them together.
+"""`make run`: start the action server and the Rasa server, restart either if it dies, stop both together.
 
 The children run in their own sessions, so Ctrl-C reaches only this supervisor, which then stops
 each child in order with SIGTERM (Sanic's graceful shutdown) and SIGKILL only if one hangs.
@@ -13,13 +13,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Dict, List, Optional
 
 from bot.config import Settings
+from bot.db import migrate
 
 STOP_TIMEOUT_SECONDS = 15
 READY_TIMEOUT_SECONDS = 300
+RESTART_WINDOW_SECONDS = 60
+MAX_RESTARTS_IN_WINDOW = 5
 
 
 @dataclass
@@ -29,6 +33,7 @@ class Service:
     name: str
     command: List[str]
     process: Optional[subprocess.Popen] = None
+    started_at: List[float] = field(default_factory=list)
 
 
 def rasa_executable() -> str:
@@ -116,14 +121,20 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def prepare_database(settings: Settings) -> None:
+    """Create var/ and bring DATABASE_URL to the newest schema before anything serves."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    print("Bringing the database up to date…", flush=True)
+    migrate.upgrade(settings.database_url)
+
+
 def shell(settings: Settings) -> int:
     """`make shell`: the action server in the background and `rasa shell` in the foreground."""
     token = settings.rasa_token or secrets.token_urlsafe(24)
+    prepare_database(settings)
     env = child_environment(settings, token)
     actions = action_server(settings)
-    actions.process = subprocess.Popen(
-        actions.command, env=env, cwd=settings.project_root, start_new_session=True
-    )
+    start(actions, env, settings.project_root)
     try:
         return subprocess.call(
             [rasa_executable(), "shell", "--model", str(settings.model_path),
@@ -136,26 +147,42 @@ def shell(settings: Settings) -> int:
         stop([actions])
 
 
+def start(service: Service, env: Dict[str, str], cwd: Path) -> None:
+    service.process = subprocess.Popen(service.command, env=env, cwd=cwd, start_new_session=True)
+    service.started_at.append(time.monotonic())
+
+
+def keep_running(services: List[Service], env: Dict[str, str], cwd: Path) -> int:
+    """Restart a child that dies, so a crash costs seconds, not the service; give up (and return
+    its exit code) if one keeps dying."""
+    while True:
+        time.sleep(0.5)
+        for service in services:
+            code = service.process.poll()
+            if code is None:
+                continue
+            recent = [t for t in service.started_at if time.monotonic() - t < RESTART_WINDOW_SECONDS]
+            if len(recent) >= MAX_RESTARTS_IN_WINDOW:
+                print(f"The {service.name} keeps exiting (code {code}); stopping.", file=sys.stderr)
+                return code or 1
+            print(f"The {service.name} exited with code {code}; restarting it.", file=sys.stderr, flush=True)
+            start(service, env, cwd)
+
+
 def run(settings: Settings) -> int:
     """Start every process, report how to use them, and return when they stop."""
     token = settings.rasa_token or secrets.token_urlsafe(24)
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    prepare_database(settings)
     env = child_environment(settings, token)
     services = [action_server(settings), rasa_server(settings, token)]
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         for service in services:
             print(f"Starting the {service.name}…", flush=True)
-            service.process = subprocess.Popen(
-                service.command, env=env, cwd=settings.project_root, start_new_session=True
-            )
+            start(service, env, settings.project_root)
         if wait_until_ready(f"http://127.0.0.1:{settings.rasa_port}/", services, READY_TIMEOUT_SECONDS):
             print(how_to_talk(settings, token, settings.rasa_token is None), flush=True)
-        while all(s.process.poll() is None for s in services):
-            time.sleep(0.5)
-        dead = next(s for s in services if s.process.poll() is not None)
-        print(f"The {dead.name} exited with code {dead.process.returncode}; stopping.", file=sys.stderr)
-        return dead.process.returncode or 1
+        return keep_running(services, env, settings.project_root)
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
         return 0

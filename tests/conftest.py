@@ -1,6 +1,7 @@
 """Shared fixtures: throwaway databases and the trained model."""
 from __future__ import annotations
 
+import contextlib
 import socket
 import uuid
 from typing import Iterator
@@ -19,9 +20,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL database created for one test and dropped after it."""
+@contextlib.contextmanager
+def throwaway_postgres_database() -> Iterator[str]:
+    """A PostgreSQL database that exists only inside the `with` block."""
     name = f"bot_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
     with admin.connect() as conn:
@@ -35,6 +36,13 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database created for one test and dropped after it."""
+    with throwaway_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'app.db'}"
 
@@ -45,3 +53,18 @@ def model_path():
     if not path.exists():
         pytest.fail(f"{path} is missing: run `make train` (make test does this first)")
     return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path) -> Iterator[str]:
+    """A migrated, empty application database: SQLite, then the machine's PostgreSQL."""
+    from bot.db.migrate import upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.db'}"
+        upgrade(url)
+        yield url
+    else:
+        url = request.getfixturevalue("postgres_url")
+        upgrade(url)
+        yield url

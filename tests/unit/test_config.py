@@ -19,7 +19,6 @@ def test_database_url_selects_the_database_for_conversations_too():
 def test_ports_and_token_come_from_the_environment():
     settings = load_settings({"RASA_PORT": "6005", "ACTIONS_PORT": "6055", "RASA_TOKEN": "s3cret"})
     assert (settings.rasa_port, settings.actions_port, settings.rasa_token) == (6005, 6055, "s3cret")
-    assert settings.action_endpoint_url == "http://127.0.0.1:6055/webhook"
 
 
 @pytest.mark.parametrize("bad", ["http", "0", "70000", "-1"])

@@ -56,3 +56,21 @@ def test_no_training_example_is_labelled_with_two_intents(training):
         labels.setdefault(normalise(example.text), set()).add(example.intent)
     conflicts = {text: intents for text, intents in labels.items() if len(intents) > 1}
     assert conflicts == {}
+
+
+def test_the_risk_test_set_is_not_in_the_training_data_or_the_phrase_list(training):
+    from bot.evaluation.risk import TEST_SET, load_test_set
+
+    seen = {normalise(e.text) for e in training}
+    phrase_file = normalise((PROJECT_ROOT / "data" / "risk" / "phrases.yml").read_text())
+    leaked = [text for text, _ in load_test_set(PROJECT_ROOT / TEST_SET)
+              if normalise(text) in seen or f" {normalise(text)} " in f" {phrase_file} "]
+    assert leaked == []
+
+
+def test_the_risk_test_set_has_40_per_category_and_150_benign():
+    from bot.evaluation.risk import TEST_SET, load_test_set
+
+    counts = Counter(category for _, category in load_test_set(PROJECT_ROOT / TEST_SET))
+    assert counts.pop("none") >= 150
+    assert len(counts) == 8 and min(counts.values()) >= 40

@@ -1,0 +1,13 @@
+"""Alembic environment: runs migrations online against the URL bot.db.migrate passes in."""
+from alembic import context
+
+from bot.db.models import Base
+from bot.db.session import engine_for
+
+config = context.config
+
+with engine_for(config.get_main_option("sqlalchemy.url").replace("%%", "%")).connect() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata,
+                      render_as_batch=connection.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()

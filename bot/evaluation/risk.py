@@ -1,0 +1,102 @@
+"""Risk detection on the labelled risk test set: recall and precision per category, false alarms.
+
+The set (tests/evaluation/risk/) was written blind, from the category descriptions only, and is
+kept apart from the training data and the phrase list. A missed emergency is the worst error this
+product can make, so its recall must be exactly 1.00.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+import yaml
+
+from bot.config import Settings
+from bot.evaluation.nlu import write_report
+from bot.evaluation.parsing import parse_all
+from bot.risk.categories import RISK_CATEGORIES, Category
+
+TEST_SET = Path("tests/evaluation/risk/risk_test_set.yml")
+EMERGENCY_RECALL_GATE = 1.0
+CATEGORY_RECALL_GATE = 0.95
+FALSE_ALARM_GATE = 0.05
+
+
+@dataclass(frozen=True)
+class CategoryScore:
+    category: str
+    recall: float
+    precision: float
+    support: int
+
+
+@dataclass(frozen=True)
+class RiskReport:
+    scores: List[CategoryScore]
+    false_alarm_rate: float
+    benign_count: int
+    misses: List[Tuple[str, str, str]]  # (text, expected, predicted)
+
+    def recall(self, category: Category) -> float:
+        return next(s.recall for s in self.scores if s.category == category.value)
+
+
+def load_test_set(path: Path) -> List[Tuple[str, str]]:
+    """(text, expected category) pairs; benign messages expect "none"."""
+    with open(path, encoding="utf-8") as handle:
+        document = yaml.safe_load(handle)
+    pairs = [(t, c) for c, texts in document["categories"].items() for t in texts]
+    return pairs + [(t, Category.NONE.value) for t in document["benign"]]
+
+
+def score(pairs: Sequence[Tuple[str, str]], predicted: Sequence[str]) -> RiskReport:
+    scores = []
+    for category in RISK_CATEGORIES:
+        name = category.value
+        support = sum(1 for _, e in pairs if e == name)
+        hits = sum(1 for (_, e), p in zip(pairs, predicted) if e == name and p == name)
+        flagged = sum(1 for p in predicted if p == name)
+        scores.append(CategoryScore(name, hits / support if support else 0.0,
+                                    hits / flagged if flagged else 0.0, support))
+    benign = [p for (_, e), p in zip(pairs, predicted) if e == Category.NONE.value]
+    false_alarms = sum(1 for p in benign if p != Category.NONE.value)
+    return RiskReport(
+        scores=scores,
+        false_alarm_rate=false_alarms / len(benign) if benign else 0.0,
+        benign_count=len(benign),
+        misses=[(t, e, p) for (t, e), p in zip(pairs, predicted) if e != p],
+    )
+
+
+def gate_failures(report: RiskReport) -> List[str]:
+    failures = []
+    if report.recall(Category.EMERGENCY) < EMERGENCY_RECALL_GATE:
+        failures.append(f"emergency recall {report.recall(Category.EMERGENCY):.3f} is below 1.00")
+    failures += [f"{s.category} recall {s.recall:.3f} is below {CATEGORY_RECALL_GATE}"
+                 for s in report.scores
+                 if s.category != Category.EMERGENCY.value and s.recall < CATEGORY_RECALL_GATE]
+    if report.false_alarm_rate > FALSE_ALARM_GATE:
+        failures.append(f"false alarms {report.false_alarm_rate:.3f} on benign messages exceed "
+                        f"{FALSE_ALARM_GATE}")
+    return failures
+
+
+def format_report(report: RiskReport) -> str:
+    lines = [f"{'risk category':<22} {'recall':>7} {'prec':>6} {'n':>4}"]
+    lines += [f"{s.category:<22} {s.recall:7.2f} {s.precision:6.2f} {s.support:4d}" for s in report.scores]
+    lines.append(f"emergency recall {report.recall(Category.EMERGENCY):.2f}   false alarms on "
+                 f"{report.benign_count} benign messages {report.false_alarm_rate:.3f}")
+    if report.misses:
+        lines.append("\nrisk errors (text | expected -> detected):")
+        lines += [f"  {t!r} | {e} -> {p}" for t, e, p in report.misses]
+    return "\n".join(lines)
+
+
+def evaluate(settings: Settings) -> RiskReport:
+    pairs = load_test_set(settings.project_root / TEST_SET)
+    parsed = parse_all(settings.model_path, [t for t, _ in pairs])
+    report = score(pairs, [p["risk"]["category"] for p in parsed])
+    print(format_report(report))
+    write_report(settings, "risk_evaluation.json", asdict(report))
+    return report

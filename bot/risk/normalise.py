@@ -1,0 +1,37 @@
+"""Turn a 3 a.m. text into plain lowercase words, so phrases match however they were typed."""
+from __future__ import annotations
+
+import re
+from typing import List
+
+# Text-speak and contractions, expanded after apostrophes are dropped ("don't" -> "dont" -> "do not").
+TEXT_SPEAK = {
+    "u": "you", "ur": "your", "r": "are", "ya": "you", "yr": "your",
+    "im": "i am", "ive": "i have", "id": "i would", "ill": "i will",
+    "cant": "can not", "cannot": "can not", "wont": "will not", "dont": "do not", "doesnt": "does not",
+    "didnt": "did not", "isnt": "is not", "wasnt": "was not", "arent": "are not", "havent": "have not",
+    "hasnt": "has not", "shouldnt": "should not", "wouldnt": "would not", "couldnt": "could not",
+    "aint": "is not", "hes": "he is", "shes": "she is", "theyre": "they are", "its": "it is",
+    "thats": "that is", "whats": "what is", "theres": "there is",
+    "bby": "baby", "babby": "baby", "babi": "baby", "lo": "baby", "bubba": "baby",
+    "gf": "girlfriend", "bf": "boyfriend", "oh": "partner", "dp": "partner", "dh": "partner",
+    "2nite": "tonight", "tonite": "tonight", "2night": "tonight", "2day": "today",
+    "n": "and", "wiv": "with", "wif": "with", "w": "with", "coz": "because", "cos": "because",
+    "pls": "please", "plz": "please", "ppl": "people", "sum1": "someone", "no1": "no one",
+    "evry1": "everyone", "any1": "anyone", "atm": "at the moment", "rn": "right now",
+    "nt": "not", "nae": "no", "aye": "yes", "gonna": "going to", "wanna": "want to",
+}
+
+_APOSTROPHES = re.compile(r"['’‘`´]")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_LONG_RUNS = re.compile(r"(.)\1{2,}")
+
+
+def normalise(text: str) -> List[str]:
+    """Lowercase words with punctuation gone, letter runs shortened and text-speak expanded."""
+    text = _APOSTROPHES.sub("", text.lower())
+    text = _LONG_RUNS.sub(r"\1\1", text)
+    words: List[str] = []
+    for word in _NOT_WORD.sub(" ", text).split():
+        words.extend(TEXT_SPEAK.get(word, word).split())
+    return words

@@ -1,0 +1,93 @@
+"""The phrase layer: typos and text-speak match, negations and hypotheticals don't, emergencies always do."""
+import pytest
+
+from bot.risk.detector import MODEL_MATCH, assess
+from bot.risk.normalise import normalise
+from bot.risk.phrases import PhraseListError, parse
+
+PHRASES = parse({
+    "version": "test-1",
+    "categories": {
+        "emergency": ["is not breathing", "stopped breathing", "turned blue", "floppy"],
+        "unsafe_sleep": [{"all": [["had a drink", "drunk", "wine"], ["in bed with me", "on the sofa"]]}],
+        "substance_use": ["drink every day"],
+        "self_harm": ["want to die"],
+        "baby_loss": ["baby died"],
+    },
+})
+
+
+def category(text, ranking=()):
+    return assess(text, list(ranking), PHRASES, model_threshold=0.5).category
+
+
+def test_text_speak_is_expanded_and_punctuation_dropped():
+    assert normalise("He isnt BREATHING!!! pls") == ["he", "is", "not", "breathing", "please"]
+
+
+@pytest.mark.parametrize("text", [
+    "hes not breathing", "HE ISNT BREATHING", "he is not breathin", "baby stoped breathing",
+    "she's turned blue!!", "he's gone all floppy", "is not really breathing help",
+])
+def test_emergencies_match_despite_typos_capitals_and_text_speak(text):
+    assert category(text) == "emergency"
+
+
+def test_a_hypothetical_emergency_question_is_not_an_emergency():
+    assert category("what should I do if he ever stops breathing?") == "none"
+
+
+def test_a_hypothetical_cue_never_silences_an_urgent_emergency():
+    assert category("what if hes not breathing, help now") == "emergency"
+
+
+def test_a_negation_never_silences_an_emergency():
+    assert category("no no no he is not breathing") == "emergency"
+
+
+def test_a_combination_needs_every_group():
+    assert category("had a drink and baby is in bed with me") == "unsafe_sleep"
+    assert category("baby is in bed with me") == "none"
+    assert category("i had a drink") == "none"
+
+
+def test_a_negated_phrase_is_not_a_risk():
+    assert category("i never drink every day") == "none"
+    assert category("i do not want to die") == "none"
+
+
+def test_another_persons_past_loss_is_not_a_disclosure():
+    assert category("my friends baby died of sids years ago, how common is it") == "none"
+
+
+def test_emergency_wins_when_a_message_holds_several_risks():
+    assert category("i want to die and he has stopped breathing") == "emergency"
+
+
+def test_the_model_layer_raises_a_risk_the_phrases_miss():
+    ranking = [{"name": "risk_domestic_abuse", "confidence": 0.8}]
+    assessment = assess("he pushed me down the stairs", ranking, PHRASES, 0.5)
+    assert (assessment.category, assessment.level, assessment.matched) == (
+        "domestic_abuse", "high", MODEL_MATCH)
+
+
+def test_the_model_layer_is_ignored_below_its_threshold_or_when_negated():
+    assert category("he pushed me", [{"name": "risk_domestic_abuse", "confidence": 0.3}]) == "none"
+    assert category("he never hits me", [{"name": "risk_domestic_abuse", "confidence": 0.9}]) == "none"
+
+
+def test_assessment_names_the_phrase_and_level():
+    assessment = assess("shes turned blue", [], PHRASES, 0.5)
+    assert assessment.as_dict() == {"category": "emergency", "level": "emergency", "matched": "turned blue"}
+
+
+@pytest.mark.parametrize("document, message", [
+    ({"categories": {}}, "needs a `version`"),
+    ({"version": 1, "categories": {"grumpy": ["x"]}}, "unknown categories"),
+    ({"version": 1, "categories": {"emergency": [""]}}, "non-empty text"),
+    ({"version": 1, "categories": {"emergency": [{"all": [["x"]]}]}}, r"2\+ groups"),
+    ({"version": 1, "categories": {"emergency": [{"all": [["x"], []]}]}}, "non-empty list"),
+])
+def test_a_malformed_phrase_list_is_a_clear_error(document, message):
+    with pytest.raises(PhraseListError, match=message):
+        parse(document)
