@@ -77,7 +77,7 @@ test: validate
 	$(MAKE) --no-print-directory stories pytest
 
 bench: install train
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(ARGS)
 
 clean:
 	rm -rf models var results

@@ -5,6 +5,8 @@ from typing import Any, Dict, Text, Tuple
 
 from rasa_sdk import Tracker
 
+from bot.risk.detector import NO_RISK
+
 RISK_SIGNALS = "risk_signals"
 HANDOFF_OFFER = "handoff_offer"
 AWAITING_CONSENT = "awaiting_consent"
@@ -14,11 +16,10 @@ CONSENT_WITHDRAWN = "consent_withdrawn"
 BABY_LOSS = "baby_loss"
 
 CONSENT_QUESTION = "utter_ask_handoff_consent"
-NO_RISK = {"category": "none", "level": "none", "matched": None}
 
 
 def latest_risk(tracker: Tracker) -> Dict[str, Any]:
-    return tracker.latest_message.get("risk") or NO_RISK
+    return tracker.latest_message.get("risk") or NO_RISK.as_dict()
 
 
 def latest_text(tracker: Tracker) -> str:

@@ -3,10 +3,13 @@
 The peer is what `rasa init` gives: `recipe: default.v1` with an empty pipeline and empty policies,
 which Rasa fills with its default components (DIET, ResponseSelector, TED, UnexpecTED…). Both are
 trained on the same domain and data, scored on the same held-out test set, served the same way over
-the REST channel, and sent the same messages. Each keeps its own tracker store: ours is the SQL
-store `make run` uses (SQLite under the bench folder), the peer's the in-memory default.
+the REST channel with the in-memory tracker store, and sent the same messages: each simulated
+parent has conversations of `CONVERSATION_LENGTH` messages. A third column serves this project's
+model with the SQL tracker store `make run` uses (SQLite), to show what persistence costs.
 
-Run: `make bench` (about 10 to 15 minutes on 2 cores). Figures go to stdout and var/bench/results.json.
+Run: `make bench` (about 25 minutes on 2 cores; the peer's training is most of it).
+`make bench ARGS=--reuse-models` serves the models and training times of the previous run.
+Figures go to stdout and var/bench/results.json.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from tests.conftest import free_port
 
 CONSENT_INTENTS = {"affirm", "deny", "withdraw_consent"}
 CONCURRENCY_LEVELS = (1, 10)
+CONVERSATION_LENGTH = 5
 MESSAGES_PER_LEVEL = 300
 PEER_CONFIG = """\
 # What `rasa init` writes: Rasa fills the empty pipeline and policies with its defaults.
@@ -44,7 +48,7 @@ policies:
 class Contender:
     name: str
     config: Path
-    endpoints: Optional[Path]
+    endpoints: Optional[Path] = None  # None: Rasa's in-memory tracker store
     model: Optional[Path] = None
     figures: Dict[str, float] = field(default_factory=dict)
 
@@ -116,7 +120,8 @@ async def load_test(port: int, texts: List[str], concurrency: int, total: int) -
 
     async def parent(index: int, session: aiohttp.ClientSession) -> None:
         for n in range(per_worker):
-            body = {"sender": f"bench-{concurrency}-{index}", "message": texts[(index * 7 + n) % len(texts)]}
+            sender = f"bench-{concurrency}-{index}-{n // CONVERSATION_LENGTH}"
+            body = {"sender": sender, "message": texts[(index * 7 + n) % len(texts)]}
             started = time.perf_counter()
             async with session.post(url, json=body) as response:
                 await response.read()
@@ -160,36 +165,56 @@ def serve_and_load(contender: Contender, texts: List[str], bench_dir: Path) -> N
         process.wait(timeout=30)
 
 
-def print_table(ours: Contender, peer: Contender) -> None:
-    print(f"\n{'':32} {'this project':>14} {'stock peer':>14} {'ratio':>7}")
+def print_table(ours: Contender, ours_sql: Contender, peer: Contender) -> None:
+    print(f"\n{'':28} {'this project':>13} {'+ SQLite store':>15} {'stock peer':>11} {'ratio':>6}")
     for key, value in ours.figures.items():
         other = peer.figures.get(key, float("nan"))
+        with_sql = ours_sql.figures.get(key, float("nan"))
         ratio = value / other if other else float("nan")
-        print(f"{key:32} {value:14.3f} {other:14.3f} {ratio:7.2f}")
+        print(f"{key:28} {value:13.3f} {with_sql:15.3f} {other:11.3f} {ratio:6.2f}")
+    print("ratio = this project / stock peer (in-memory tracker store for both)")
 
 
-def main() -> int:
+def train_or_reuse(contender: Contender, models: Path, previous: Dict[str, dict], reuse: bool) -> None:
+    model = models / f"{contender.name}.tar.gz"
+    earlier = previous.get(contender.name, {}).get("figures", {})
+    if reuse and model.exists() and "training time (s)" in earlier:
+        contender.model = model
+        contender.figures["training time (s)"] = earlier["training time (s)"]
+        print(f"[{contender.name}] reusing {model} and its training time", flush=True)
+        return
+    print(f"[{contender.name}] training…", flush=True)
+    train(contender, models)
+
+
+def main(argv: List[str]) -> int:
+    reuse = "--reuse-models" in argv
     settings = get_settings()
     bench_dir = settings.var_dir / "bench"
     bench_dir.mkdir(parents=True, exist_ok=True)
+    results = bench_dir / "results.json"
+    previous = {c["name"]: c for c in json.loads(results.read_text())} if results.exists() else {}
     peer_config = bench_dir / "peer_config.yml"
     peer_config.write_text(PEER_CONFIG)
-    ours = Contender("project", settings.project_root / "config.yml", settings.project_root / "endpoints.yml")
-    peer = Contender("stock-peer", peer_config, None)
-    # Questions answered by rules alone, so no action server is needed for either side.
+    ours = Contender("project", settings.project_root / "config.yml")
+    peer = Contender("stock-peer", peer_config)
+    # Questions answered by rules alone, so no action server is needed.
     texts = [e.text for e in load_examples(settings.project_root / TEST_SET_DIR)
              if not e.intent.startswith("risk_") and e.intent not in CONSENT_INTENTS]
     for contender in (ours, peer):
-        print(f"[{contender.name}] training…", flush=True)
-        train(contender, bench_dir / "models")
+        train_or_reuse(contender, bench_dir / "models", previous, reuse)
         print(f"[{contender.name}] measuring load time, macro-F1 and REST latency…", flush=True)
         model_load_time(contender)
         macro_f1(contender, bench_dir)
         serve_and_load(contender, texts, bench_dir)
-    print_table(ours, peer)
-    (bench_dir / "results.json").write_text(json.dumps([asdict(ours), asdict(peer)], indent=2, default=str))
+    ours_sql = Contender("project-sqlite-store", ours.config, settings.project_root / "endpoints.yml",
+                         model=ours.model)
+    print(f"[{ours_sql.name}] measuring REST latency…", flush=True)
+    serve_and_load(ours_sql, texts, bench_dir)
+    print_table(ours, ours_sql, peer)
+    results.write_text(json.dumps([asdict(c) for c in (ours, ours_sql, peer)], indent=2, default=str))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

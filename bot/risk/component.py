@@ -1,7 +1,7 @@
 """The Rasa NLU component that writes `risk` onto every parsed message.
 
 It runs last, after the FallbackClassifier, and is the one place that decides whether the message's
-intent is a risk intent: a risk found by either layer becomes the top intent (`risk_<category>`, so
+intent is a risk intent: a risk found by either layer becomes the intent (`risk_<category>`, so
 the risk rules answer it, even if the classifier was unsure), and a risk intent the detector rejected
 (negated, hypothetical) is replaced by the best ordinary intent, or by `nlu_fallback` when that one
 is below `fallback_threshold` (keep it equal to the FallbackClassifier's threshold).
@@ -26,23 +26,22 @@ from bot.risk.detector import Assessment, assess
 RISK_KEY = "risk"
 
 
-def rewrite_intent(message: Message, assessment: Assessment, fallback_threshold: float) -> None:
-    ranking: List[Dict[str, Any]] = list(message.get(INTENT_RANKING_KEY) or [])
+def decide_intent(message: Message, assessment: Assessment, fallback_threshold: float) -> None:
+    """Make `intent` agree with the risk assessment. `intent_ranking` is left as the classifier
+    ranked it, so trainers can still see what the model alone thought."""
     current = (message.get(INTENT) or {}).get("name")
     if assessment.is_risk:
-        name = intent_for(Category(assessment.category))
-        top = {"name": name, "confidence": 1.0}
-        ranking = [top] + [r for r in ranking if r.get("name") != name]
+        intent = {"name": intent_for(Category(assessment.category)), "confidence": 1.0}
     elif category_of_intent(current) is not None:
-        ranking = [r for r in ranking if category_of_intent(r.get("name")) is None]
-        top = ranking[0] if ranking else {"name": None, "confidence": 0.0}
-        if top.get("confidence", 0.0) < fallback_threshold:
-            top = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": fallback_threshold}
-            ranking = [top] + ranking
+        ordinary = [r for r in message.get(INTENT_RANKING_KEY) or []
+                    if category_of_intent(r.get("name")) is None
+                    and r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+        best = ordinary[0] if ordinary else {"name": None, "confidence": 0.0}
+        below = best.get("confidence", 0.0) < fallback_threshold
+        intent = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": fallback_threshold} if below else best
     else:
         return
-    message.set(INTENT, dict(top), add_to_output=True)
-    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+    message.set(INTENT, dict(intent), add_to_output=True)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -70,5 +69,5 @@ class RiskDetector(GraphComponent):
                                 self.model_threshold)
             message.set(RISK_KEY, assessment.as_dict(), add_to_output=True)
             if message.get(INTENT):
-                rewrite_intent(message, assessment, self.fallback_threshold)
+                decide_intent(message, assessment, self.fallback_threshold)
         return messages

@@ -58,12 +58,14 @@ def test_no_training_example_is_labelled_with_two_intents(training):
     assert conflicts == {}
 
 
-def test_the_risk_test_set_is_not_in_the_training_data_or_the_phrase_list(training):
-    from bot.evaluation.risk import TEST_SET, load_test_set
+@pytest.mark.parametrize("held_out", ["tests/evaluation/risk/risk_test_set.yml",
+                                      "tests/evaluation/risk_dev/risk_dev_set.yml"])
+def test_the_risk_test_and_dev_sets_are_not_in_the_training_data_or_the_phrase_list(training, held_out):
+    from bot.evaluation.risk import load_test_set
 
     seen = {normalise(e.text) for e in training}
     phrase_file = normalise((PROJECT_ROOT / "data" / "risk" / "phrases.yml").read_text())
-    leaked = [text for text, _ in load_test_set(PROJECT_ROOT / TEST_SET)
+    leaked = [text for text, _ in load_test_set(PROJECT_ROOT / held_out)
               if normalise(text) in seen or f" {normalise(text)} " in f" {phrase_file} "]
     assert leaked == []
 
