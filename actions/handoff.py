@@ -10,8 +10,17 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import (
-    AWAITING_CONSENT, BABY_LOSS, CONSENT_WITHDRAWN, HANDOFF_OFFER, HANDOFF_OPEN, OFFICE_HOURS,
-    RISK_SIGNALS, channel_of, consent_wording, latest_risk, latest_text,
+    AWAITING_CONSENT,
+    BABY_LOSS,
+    CONSENT_WITHDRAWN,
+    HANDOFF_OFFER,
+    HANDOFF_OPEN,
+    OFFICE_HOURS,
+    RISK_SIGNALS,
+    channel_of,
+    consent_wording,
+    latest_risk,
+    latest_text,
 )
 from bot.config import get_settings
 from bot.db.models import utcnow

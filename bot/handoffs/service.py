@@ -14,12 +14,17 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.db.session import session_factory
-
 from bot.config import get_settings
 from bot.db.models import (
-    ACTIVE_STATUSES, CaseMessage, CaseStatus, Consent, ConsentDecision, Handoff, utcnow,
+    ACTIVE_STATUSES,
+    CaseMessage,
+    CaseStatus,
+    Consent,
+    ConsentDecision,
+    Handoff,
+    utcnow,
 )
+from bot.db.session import session_factory
 
 
 @dataclass(frozen=True)

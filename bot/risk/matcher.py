@@ -23,8 +23,8 @@ COORDINATORS = frozenset({"or", "and", "nor"})
 NEGATIONS = frozenset({"never", "not", "no", "nobody", "without", "stopped", "quit"})
 # Hypothetical and general-question cues, as word sequences.
 HYPOTHETICAL_CUES = (
-    ("if",), ("in", "case"), ("what", "happens"), ("signs", "of"), ("is", "it", "safe"),
-    ("is", "it"), ("is", "a"), ("is", "an"), ("what", "is", "the"), ("how", "risky"),
+    ("if",), ("in", "case"), ("what", "happens"), ("signs", "of"), ("is", "it"),
+    ("what", "is", "the"), ("how", "risky"),
     ("how", "dangerous"), ("can", "i"), ("should", "i"), ("could", "i"),
     ("how", "do", "i", "know"), ("how", "would", "i", "know"), ("risk", "of"), ("chance", "of"),
     ("ever",), ("years", "ago"), ("my", "friend"), ("friends",), ("my", "mum"), ("my", "sister"),

@@ -1,15 +1,16 @@
 """The custom actions against a real database: they orchestrate bot.handoffs and return slot events."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import (
-    ActionAcceptHandoff, ActionDeclineHandoff, ActionOfferHandoff, ActionRecordPausedMessage,
+    ActionAcceptHandoff,
+    ActionDeclineHandoff,
+    ActionOfferHandoff,
+    ActionRecordPausedMessage,
     ActionWithdrawConsent,
 )
 from bot.config import PROJECT_ROOT, get_settings

@@ -7,7 +7,11 @@ from typing import Iterator
 import pytest
 
 from tests.integration.running_bot import (
-    RunningBot, conversation_events, port_is_closed, start_bot, status_code,
+    RunningBot,
+    conversation_events,
+    port_is_closed,
+    start_bot,
+    status_code,
 )
 
 

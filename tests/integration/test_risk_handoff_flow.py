@@ -15,7 +15,11 @@ import pytest
 
 from tests.conftest import throwaway_postgres_database
 from tests.integration.running_bot import (
-    RunningBot, child_pid, conversation_events, handoffs_json, start_bot,
+    RunningBot,
+    child_pid,
+    conversation_events,
+    handoffs_json,
+    start_bot,
 )
 
 UNSAFE_SLEEP = "had 4 cans tonight n baby is in bed with me"

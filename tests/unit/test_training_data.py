@@ -1,6 +1,6 @@
 """The held-out test set really is held out, and every intent has enough examples of both kinds."""
-from collections import Counter
 import re
+from collections import Counter
 
 import pytest
 import yaml

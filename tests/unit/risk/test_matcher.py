@@ -13,6 +13,7 @@ PHRASES = parse({
         "substance_use": ["drink every day"],
         "self_harm": ["want to die"],
         "baby_loss": ["baby died"],
+        "domestic_abuse": ["hits me"],
     },
 })
 
@@ -91,3 +92,7 @@ def test_assessment_names_the_phrase_and_level():
 def test_a_malformed_phrase_list_is_a_clear_error(document, message):
     with pytest.raises(PhraseListError, match=message):
         parse(document)
+
+
+def test_describing_someone_is_not_mistaken_for_a_question():
+    assert category("my partner is a drinker and he hits me") == "domestic_abuse"
