@@ -133,7 +133,7 @@ def _negated(words: Sequence[str], start: int) -> bool:
     return any(w in NEGATIONS for w in before[-CONTEXT_WINDOW:])
 
 
-def _match_entry(words: Sequence[str], entry: Entry) -> Optional[PhraseMatch]:
+def _match_entry(words: Sequence[str], entry: Entry, urgent: bool) -> Optional[PhraseMatch]:
     starts = []
     for group in entry.groups:
         found = [s for s in (find_phrase(words, p) for p in group) if s is not None]
@@ -141,7 +141,6 @@ def _match_entry(words: Sequence[str], entry: Entry) -> Optional[PhraseMatch]:
             return None
         starts.append(min(found))
     first = min(starts)
-    urgent = any(w in URGENCY for w in words)
     if entry.category is Category.EMERGENCY:
         negated = False
         hypothetical = not urgent and _cue_before(words, first, EMERGENCY_HYPOTHETICAL_CUES)
@@ -165,8 +164,11 @@ class Context:
     emergency_hypothetical: bool
 
 
-def read_context(words: Sequence[str]) -> Context:
-    urgent = any(w in URGENCY for w in words)
+def is_urgent(words: Sequence[str]) -> bool:
+    return any(w in URGENCY for w in words)
+
+
+def read_context(words: Sequence[str], urgent: bool) -> Context:
     end = len(words)
     return Context(
         negated=any(w in NEGATIONS for w in words),
@@ -178,6 +180,8 @@ def read_context(words: Sequence[str]) -> Context:
 def best_match(text: str, phrases: PhraseList) -> Tuple[Optional[PhraseMatch], Context]:
     """The asserted match that matters most (if any), and the message's context."""
     words = normalise(text)
-    asserted = [m for m in (_match_entry(words, e) for e in phrases.entries) if m and m.asserted]
+    urgent = is_urgent(words)  # once per message, not once per entry
+    matches = (_match_entry(words, e, urgent) for e in phrases.entries)
+    asserted = [m for m in matches if m and m.asserted]
     match = min(asserted, key=lambda m: (PRECEDENCE.index(m.category), m.start), default=None)
-    return match, read_context(words)
+    return match, read_context(words, urgent)
