@@ -6,6 +6,7 @@ every knob here and tests can build a `Settings` from a dict of their own.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +31,20 @@ class Settings:
     office_timezone: str
     office_opens_hour: int
     office_closes_hour: int
+    # Twilio (bot/channels/twilio.py). The channel is live only when the auth token is set.
+    twilio_auth_token: Optional[str] = None
+    twilio_account_sid: Optional[str] = None
+    twilio_sms_from: Optional[str] = None
+    twilio_whatsapp_from: Optional[str] = None
+    twilio_messaging_service_sid: Optional[str] = None
+    # Approved WhatsApp template (ContentSid, one variable {{1}}) for messages outside the 24 h window.
+    twilio_whatsapp_template_sid: Optional[str] = None
+    # Where the twilio client sends API requests; None is Twilio itself (tests use a local stub).
+    twilio_api_base: Optional[str] = None
+    # The https address Twilio calls; signatures are checked against it, never the address we see.
+    public_url: Optional[str] = None
+    # Key for the parents' pseudonymous sender ids; None: generated once under var/.
+    sender_id_secret: Optional[str] = None
 
 
 def _port(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -50,6 +65,48 @@ def _hour(environ: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _twilio_address(environ: Mapping[str, str], name: str, prefix: str = "") -> Optional[str]:
+    """A sending number in E.164, or None; `prefix` ("whatsapp:") is added when missing."""
+    raw = environ.get(name, "").strip().replace(" ", "")
+    if not raw:
+        return None
+    number = raw[len(prefix):] if prefix and raw.startswith(prefix) else raw
+    if not re.match(r"^\+[1-9][0-9]{6,14}$", number):
+        raise ValueError(f"{name} must be a phone number in international form (+447700900123), got {raw!r}")
+    return prefix + number
+
+
+def _base_url(environ: Mapping[str, str], name: str) -> Optional[str]:
+    raw = environ.get(name, "").strip().rstrip("/")
+    if not raw:
+        return None
+    if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", raw):
+        raise ValueError(f"{name} must be an http:// or https:// address without a query, got {raw!r}")
+    return raw
+
+
+def _twilio_settings(environ: Mapping[str, str]) -> dict:
+    """The Twilio settings; a live channel (auth token set) needs its account and public address."""
+    values = dict(
+        twilio_auth_token=environ.get("TWILIO_AUTH_TOKEN", "").strip() or None,
+        twilio_account_sid=environ.get("TWILIO_ACCOUNT_SID", "").strip() or None,
+        twilio_sms_from=_twilio_address(environ, "TWILIO_SMS_FROM"),
+        twilio_whatsapp_from=_twilio_address(environ, "TWILIO_WHATSAPP_FROM", "whatsapp:"),
+        twilio_messaging_service_sid=environ.get("TWILIO_MESSAGING_SERVICE_SID", "").strip() or None,
+        twilio_whatsapp_template_sid=environ.get("TWILIO_WHATSAPP_TEMPLATE_SID", "").strip() or None,
+        twilio_api_base=_base_url(environ, "TWILIO_API_BASE"),
+        public_url=_base_url(environ, "PUBLIC_URL"),
+        sender_id_secret=environ.get("SENDER_ID_SECRET") or None,
+    )
+    if values["twilio_auth_token"]:
+        if not (values["twilio_account_sid"] or "").startswith("AC"):
+            raise ValueError("TWILIO_ACCOUNT_SID (AC…) must be set when TWILIO_AUTH_TOKEN is set")
+        if not values["public_url"]:
+            raise ValueError("PUBLIC_URL (the address Twilio calls, e.g. https://bot.example.org) "
+                             "must be set when TWILIO_AUTH_TOKEN is set")
+    return values
+
+
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     """Build settings from an environment mapping (the process environment by default)."""
     root = Path(environ.get("BOT_PROJECT_ROOT", PROJECT_ROOT)).resolve()
@@ -68,6 +125,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         office_timezone=environ.get("OFFICE_TIMEZONE", "Europe/London"),
         office_opens_hour=_hour(environ, "OFFICE_OPENS_HOUR", 9),
         office_closes_hour=_hour(environ, "OFFICE_CLOSES_HOUR", 17),
+        **_twilio_settings(environ),
     )
 
 

@@ -1,0 +1,1 @@
+"""Messages to and from parents over Twilio: pseudonyms, the inbox, the outbox and their workers."""

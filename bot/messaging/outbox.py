@@ -1,0 +1,132 @@
+"""The outbox: every message to send through Twilio is a row here first, then the sender sends it.
+
+Callers (the inbox worker for the bot's replies, the dashboard for a health visitor's reply or an
+on-call alert) queue messages inside their own transaction and commit; nothing is sent until that
+commit, and nothing committed is forgotten, because the sender drains this table even after a
+restart. Rows to one recipient are sent strictly in id order.
+
+Public API, kept stable for the dashboard:
+    queue_message(session, sender_id, text, *, origin) -> list of rows (one per SMS part)
+    queue_to_number(session, to_number, text, *, origin) -> list of rows
+    whatsapp_window_open(session, sender_id) -> bool (re-exported from bot.messaging.contacts)
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Collection, List, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from bot.db.messaging import OutboundMessage, OutboundStatus
+from bot.db.models import utcnow
+from bot.messaging import contacts
+from bot.messaging.contacts import whatsapp_window_open  # noqa: F401  (part of the public API)
+from bot.messaging.pseudonym import channel_of
+from bot.messaging.text import split_for
+
+ORIGINS = ("bot", "staff", "alert", "system")
+# What each status Twilio reports in a status callback means here, and how far along it is;
+# a late callback never moves a message backwards (Twilio does not promise their order).
+_CALLBACK_STATUS = {"queued": "sent", "accepted": "sent", "sending": "sent", "sent": "sent",
+                    "delivered": "delivered", "undelivered": "undelivered", "failed": "failed",
+                    "read": "read"}
+_PROGRESS = {"sent": 1, "delivered": 2, "undelivered": 2, "failed": 2, "read": 3}
+
+
+def queue_message(session: Session, sender_id: str, text: str, *, origin: str,
+                  inbound_id: Optional[int] = None, ignores_opt_out: bool = False) -> List[OutboundMessage]:
+    """Queue `text` to the parent behind `sender_id`, on the channel they use.
+
+    Returns the rows, one per message it becomes (a long SMS is split on sentence boundaries);
+    they are flushed, so they have ids, but the caller commits. Raises LookupError for a sender id
+    that never wrote to us over Twilio (e.g. a REST-channel conversation).
+    """
+    found = contacts.contact(session, sender_id)
+    return _queue(session, sender_id, found.address, text, origin, inbound_id, ignores_opt_out)
+
+
+def queue_to_number(session: Session, to_number: str, text: str, *, origin: str) -> List[OutboundMessage]:
+    """Queue `text` to a phone number (E.164, or "whatsapp:+44…"), e.g. the on-call alert.
+
+    If the number is a known parent, their opt-out still applies.
+    """
+    known = contacts.contact_by_address(session, to_number)
+    return _queue(session, known.sender_id if known else None, to_number, text, origin, None, False)
+
+
+def _queue(session: Session, sender_id: Optional[str], address: str, text: str, origin: str,
+           inbound_id: Optional[int], ignores_opt_out: bool) -> List[OutboundMessage]:
+    if origin not in ORIGINS:
+        raise ValueError(f"origin must be one of {ORIGINS}, got {origin!r}")
+    channel = channel_of(address)
+    now = utcnow()
+    rows = [
+        OutboundMessage(sender_id=sender_id, to_address=address, channel=channel.value, body=part,
+                        origin=origin, inbound_id=inbound_id, ignores_opt_out=ignores_opt_out,
+                        status=OutboundStatus.QUEUED.value, attempts=0, next_attempt_at=now,
+                        created_at=now, updated_at=now)
+        for part in split_for(channel, text)
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def due(session: Session, now: dt.datetime, busy: Collection[str], limit: int) -> List[OutboundMessage]:
+    """The oldest queued message of each recipient whose turn it is, skipping recipients in `busy`.
+
+    A recipient's later message waits while an earlier one is still queued (e.g. backing off after
+    a 429), so parts and replies never overtake each other.
+    """
+    earlier = aliased(OutboundMessage)
+    older_queued = (sa.select(earlier.id)
+                    .where(earlier.to_address == OutboundMessage.to_address,
+                           earlier.status == OutboundStatus.QUEUED.value,
+                           earlier.id < OutboundMessage.id)
+                    .exists())
+    query = (sa.select(OutboundMessage)
+             .where(OutboundMessage.status == OutboundStatus.QUEUED.value,
+                    OutboundMessage.next_attempt_at <= now, ~older_queued)
+             .order_by(OutboundMessage.id).limit(limit))
+    if busy:
+        query = query.where(OutboundMessage.to_address.notin_(list(busy)))
+    return list(session.execute(query).scalars())
+
+
+def mark_sent(session: Session, message_id: int, twilio_sid: str, content_sid: Optional[str]) -> None:
+    now = utcnow()
+    session.execute(sa.update(OutboundMessage).where(OutboundMessage.id == message_id).values(
+        status=OutboundStatus.SENT.value, twilio_sid=twilio_sid, content_sid=content_sid,
+        attempts=OutboundMessage.attempts + 1, sent_at=now, updated_at=now, error_code=None))
+
+
+def mark_retry(session: Session, message_id: int, error_code: str, error: str, retry_at: dt.datetime) -> None:
+    session.execute(sa.update(OutboundMessage).where(OutboundMessage.id == message_id).values(
+        attempts=OutboundMessage.attempts + 1, error_code=error_code, error_message=error,
+        next_attempt_at=retry_at, updated_at=utcnow()))
+
+
+def mark_failed(session: Session, message_id: int, error_code: str, error: str) -> None:
+    session.execute(sa.update(OutboundMessage).where(OutboundMessage.id == message_id).values(
+        status=OutboundStatus.FAILED.value, attempts=OutboundMessage.attempts + 1,
+        error_code=error_code, error_message=error, updated_at=utcnow()))
+
+
+def mark_suppressed(session: Session, message_id: int, reason: str) -> None:
+    session.execute(sa.update(OutboundMessage).where(OutboundMessage.id == message_id).values(
+        status=OutboundStatus.SUPPRESSED.value, error_message=reason, updated_at=utcnow()))
+
+
+def apply_status(session: Session, twilio_sid: str, status: str, error_code: Optional[str]) -> bool:
+    """Record a status callback; False if the sid is not ours or the status is unknown."""
+    ours = _CALLBACK_STATUS.get(status)
+    row = session.execute(sa.select(OutboundMessage).where(OutboundMessage.twilio_sid == twilio_sid)
+                          ).scalar_one_or_none()
+    if row is None or ours is None:
+        return False
+    if _PROGRESS[ours] >= _PROGRESS.get(row.status, 0):
+        row.status = ours
+        row.error_code = error_code or row.error_code
+        row.updated_at = utcnow()
+    return True

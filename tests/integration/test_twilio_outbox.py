@@ -1,0 +1,111 @@
+"""The outbox and contacts on SQLite and PostgreSQL: queueing, splitting, order, opt-out, status, window."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.db.messaging import Channel, OutboundStatus
+from bot.db.models import utcnow
+from bot.db.session import session_factory
+from bot.messaging import contacts, outbox
+
+PARENT_SMS = "+447700900001"
+PARENT_WA = "whatsapp:+447700900002"
+OUR_SMS = "+447700900900"
+
+
+@pytest.fixture
+def sessions(database_url):
+    return session_factory(database_url)
+
+
+def add_contact(sessions, sender_id: str, address: str, at=None) -> None:
+    with sessions.begin() as session:
+        contacts.record_inbound(session, sender_id, address, Channel(
+            "whatsapp" if address.startswith("whatsapp:") else "sms"), OUR_SMS, at or utcnow())
+
+
+def test_a_long_sms_reply_is_queued_as_whole_sentence_parts_in_order(sessions):
+    add_contact(sessions, "sms-a", PARENT_SMS)
+    sentences = [f"Sentence number {n} is about keeping baby safe at night." for n in range(20)]
+    with sessions.begin() as session:
+        rows = outbox.queue_message(session, "sms-a", " ".join(sentences), origin="staff")
+    assert len(rows) > 1
+    assert " ".join(r.body for r in rows) == " ".join(sentences)
+    assert all(r.body.endswith(".") for r in rows)
+    assert [r.id for r in rows] == sorted(r.id for r in rows)
+    assert {(r.to_address, r.origin, r.status) for r in rows} == {(PARENT_SMS, "staff", "queued")}
+
+
+def test_queueing_to_a_sender_id_that_never_texted_is_refused(sessions):
+    with sessions.begin() as session, pytest.raises(LookupError):
+        outbox.queue_message(session, "rest-user", "hello", origin="staff")
+    with sessions.begin() as session, pytest.raises(ValueError):
+        outbox.queue_to_number(session, OUR_SMS, "hello", origin="nobody")
+
+
+def test_only_the_oldest_queued_message_of_each_recipient_is_due(sessions):
+    add_contact(sessions, "sms-a", PARENT_SMS)
+    add_contact(sessions, "wa-b", PARENT_WA)
+    with sessions.begin() as session:
+        first_a = outbox.queue_message(session, "sms-a", "one", origin="bot")[0].id
+        outbox.queue_message(session, "sms-a", "two", origin="bot")
+        first_b = outbox.queue_message(session, "wa-b", "uno", origin="bot")[0].id
+        alert = outbox.queue_to_number(session, "+447700900123", "case 7 is urgent", origin="alert")[0].id
+    later = utcnow() + dt.timedelta(seconds=1)
+    with sessions.begin() as session:
+        assert [r.id for r in outbox.due(session, later, busy=(), limit=10)] == [first_a, first_b, alert]
+        assert [r.id for r in outbox.due(session, later, busy={PARENT_SMS}, limit=10)] == [first_b, alert]
+        outbox.mark_retry(session, first_a, "429", "too many requests", later + dt.timedelta(minutes=1))
+    with sessions.begin() as session:
+        # "two" must not overtake "one" while "one" backs off.
+        assert [r.id for r in outbox.due(session, later, busy=(), limit=10)] == [first_b, alert]
+
+
+def test_opting_out_suppresses_everything_queued_except_the_confirmation(sessions):
+    add_contact(sessions, "sms-a", PARENT_SMS)
+    with sessions.begin() as session:
+        waiting = outbox.queue_message(session, "sms-a", "a reply still waiting", origin="bot")[0].id
+        contacts.opt_out(session, "sms-a")
+        confirmation = outbox.queue_message(session, "sms-a", "You will get no more messages.",
+                                            origin="system", ignores_opt_out=True)[0].id
+    with sessions.begin() as session:
+        assert contacts.is_opted_out(session, "sms-a")
+        statuses = {r.id: r.status for r in outbox.due(session, utcnow(), busy=(), limit=10)}
+        assert statuses == {confirmation: "queued"}
+        assert session.get(outbox.OutboundMessage, waiting).status == OutboundStatus.SUPPRESSED.value
+        contacts.opt_in(session, "sms-a")
+    with sessions.begin() as session:
+        assert not contacts.is_opted_out(session, "sms-a")
+
+
+def test_status_callbacks_never_move_a_message_backwards(sessions):
+    add_contact(sessions, "sms-a", PARENT_SMS)
+    with sessions.begin() as session:
+        row_id = outbox.queue_message(session, "sms-a", "hi", origin="bot")[0].id
+        outbox.mark_sent(session, row_id, "SM123", None)
+    with sessions.begin() as session:
+        assert outbox.apply_status(session, "SM123", "delivered", None)
+        assert outbox.apply_status(session, "SM123", "sent", None)
+        assert not outbox.apply_status(session, "SM-not-ours", "delivered", None)
+        assert not outbox.apply_status(session, "SM123", "exploded", None)
+    with sessions.begin() as session:
+        assert session.get(outbox.OutboundMessage, row_id).status == "delivered"
+
+
+def test_the_whatsapp_window_closes_24_hours_after_the_parents_last_message(sessions):
+    long_ago = utcnow() - dt.timedelta(hours=25)
+    add_contact(sessions, "wa-b", PARENT_WA, at=long_ago)
+    add_contact(sessions, "sms-a", PARENT_SMS, at=long_ago)
+    with sessions.begin() as session:
+        assert not outbox.whatsapp_window_open(session, "wa-b")
+        assert outbox.whatsapp_window_open(session, "sms-a")  # SMS has no window
+        contacts.record_inbound(session, "wa-b", PARENT_WA, Channel.WHATSAPP, None, utcnow())
+    with sessions.begin() as session:
+        assert outbox.whatsapp_window_open(session, "wa-b")
+        # An older message processed late does not close the window again.
+        contacts.record_inbound(session, "wa-b", PARENT_WA, Channel.WHATSAPP, None, long_ago)
+    with sessions.begin() as session:
+        assert outbox.whatsapp_window_open(session, "wa-b")
+        assert contacts.contact(session, "wa-b").our_address == OUR_SMS
