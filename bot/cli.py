@@ -6,6 +6,7 @@ import json
 from typing import List, Optional
 
 from bot.config import get_settings
+from bot.dashboard import staff_cli
 from bot.evaluation.gate import GATES
 
 CLOSE_OUTCOMES = ("advice_given", "referred_midwife", "referred_gp", "referred_social_care",
@@ -22,6 +23,12 @@ def _shell(args: argparse.Namespace) -> int:
     from bot import supervisor
 
     return supervisor.shell(get_settings())
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from bot.dashboard.serve import serve
+
+    return serve(get_settings())
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -91,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     close.add_argument("case_id", type=int)
     close.add_argument("--outcome", required=True, choices=CLOSE_OUTCOMES)
     close.set_defaults(func=_handoffs_close)
+    commands.add_parser("dashboard", help="serve the health visitors' dashboard on DASHBOARD_PORT"
+                        ).set_defaults(func=_dashboard)
+    staff_cli.register(commands)
     return parser
 
 

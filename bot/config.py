@@ -31,6 +31,20 @@ class Settings:
     office_timezone: str
     office_opens_hour: int
     office_closes_hour: int
+    # The staff dashboard (bot/dashboard): where it listens, the address staff reach it at (links in
+    # on-call alerts; https there makes session cookies Secure), and the proxy allowed to tell it the
+    # client's address and scheme.
+    dashboard_port: int = 8000
+    dashboard_url: str = "http://localhost:8000"
+    dashboard_trusted_proxy: Optional[str] = None
+    session_idle_minutes: int = 30
+    # How long a consented case may wait before it is overdue, per risk level.
+    target_minutes_emergency: int = 15
+    target_minutes_high: int = 240
+    # Who is told by SMS when an emergency or high case arrives (E.164), if anyone.
+    on_call_number: Optional[str] = None
+    # "test" allows what only tests may do (staff accounts without two-factor sign-in).
+    bot_env: str = "development"
     # Twilio (bot/channels/twilio.py). The channel is live only when the auth token is set.
     twilio_auth_token: Optional[str] = None
     twilio_account_sid: Optional[str] = None
@@ -63,6 +77,33 @@ def _hour(environ: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or not 0 <= int(raw) <= 24:
         raise ValueError(f"{name} must be an hour from 0 to 24, got {raw!r}")
     return int(raw)
+
+
+def _minutes(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a whole number of minutes (1 or more), got {raw!r}")
+    return int(raw)
+
+
+def _url(environ: Mapping[str, str], name: str, default: str) -> str:
+    raw = environ.get(name, "").strip().rstrip("/")
+    if not raw:
+        return default
+    if not re.match(r"^https?://[^/\s]+", raw):
+        raise ValueError(f"{name} must be an http:// or https:// address, got {raw!r}")
+    return raw
+
+
+def _phone_number(environ: Mapping[str, str], name: str) -> Optional[str]:
+    raw = environ.get(name, "").strip().replace(" ", "")
+    if not raw:
+        return None
+    if not re.match(r"^\+[1-9][0-9]{7,14}$", raw):
+        raise ValueError(f"{name} must be a phone number in international form (+447700900123)")
+    return raw
 
 
 def _twilio_address(environ: Mapping[str, str], name: str, prefix: str = "") -> Optional[str]:
@@ -125,6 +166,15 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         office_timezone=environ.get("OFFICE_TIMEZONE", "Europe/London"),
         office_opens_hour=_hour(environ, "OFFICE_OPENS_HOUR", 9),
         office_closes_hour=_hour(environ, "OFFICE_CLOSES_HOUR", 17),
+        dashboard_port=_port(environ, "DASHBOARD_PORT", 8000),
+        dashboard_url=_url(environ, "DASHBOARD_URL",
+                           f"http://localhost:{_port(environ, 'DASHBOARD_PORT', 8000)}"),
+        dashboard_trusted_proxy=environ.get("DASHBOARD_TRUSTED_PROXY") or None,
+        session_idle_minutes=_minutes(environ, "DASHBOARD_SESSION_IDLE_MINUTES", 30),
+        target_minutes_emergency=_minutes(environ, "TARGET_MINUTES_EMERGENCY", 15),
+        target_minutes_high=_minutes(environ, "TARGET_MINUTES_HIGH", 240),
+        on_call_number=_phone_number(environ, "ON_CALL_NUMBER"),
+        bot_env=environ.get("BOT_ENV", "development").strip() or "development",
         **_twilio_settings(environ),
     )
 

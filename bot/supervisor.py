@@ -70,6 +70,11 @@ def rasa_server(settings: Settings, token: str) -> Service:
     )
 
 
+def dashboard() -> Service:
+    """The health visitors' dashboard (waitress, bot/dashboard/serve.py) on DASHBOARD_PORT."""
+    return Service("dashboard", [sys.executable, "-m", "bot", "dashboard"])
+
+
 def wait_until_ready(url: str, services: List[Service], timeout: float) -> bool:
     """Poll `url` until it answers, giving up early if a child has died."""
     deadline = time.monotonic() + timeout
@@ -109,6 +114,8 @@ def how_to_talk(settings: Settings, token: str, token_was_generated: bool) -> st
         "  Or run:      make shell",
         f"  HTTP API:    http://localhost:{port}/status?token=<token>",
         f"  Conversations are stored in {settings.tracker_store_url}",
+        f"  Dashboard:   http://localhost:{settings.dashboard_port}/ (add staff with "
+        "python -m bot staff add EMAIL --role health_visitor)",
         "  Press Ctrl-C to stop.",
     ]
     if token_was_generated:
@@ -174,7 +181,7 @@ def run(settings: Settings) -> int:
     token = settings.rasa_token or secrets.token_urlsafe(24)
     prepare_database(settings)
     env = child_environment(settings, token)
-    services = [action_server(settings), rasa_server(settings, token)]
+    services = [action_server(settings), rasa_server(settings, token), dashboard()]
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         for service in services:

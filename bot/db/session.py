@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> sa.engine.Engine:
-    options = {"future": True, "pool_pre_ping": True}
+    # hide_parameters: a database error in a log must not carry a parent's words or number.
+    options = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         # The Rasa server and the action server share the SQLite file: wait for a lock, don't fail.
         options["connect_args"] = {"timeout": 30}

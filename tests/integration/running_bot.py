@@ -21,8 +21,10 @@ LAST_BANNER_LINE = "Press Ctrl-C to stop."
 
 
 class RunningBot:
-    def __init__(self, process: subprocess.Popen, rasa_port: int, actions_port: int, output: List[str]):
+    def __init__(self, process: subprocess.Popen, rasa_port: int, actions_port: int, output: List[str],
+                 dashboard_port: int = 0):
         self.process, self.rasa_port, self.actions_port, self.output = process, rasa_port, actions_port, output
+        self.dashboard_port = dashboard_port
 
     def say(self, sender: str, message: str) -> List[dict]:
         return post_json(f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
@@ -57,11 +59,11 @@ def port_is_closed(port: int) -> bool:
     return False
 
 
-def start_bot(database_url: str, token: str | None, tmp_path) -> RunningBot:
-    rasa_port, actions_port = free_port(), free_port()
+def start_bot(database_url: str, token: str | None, tmp_path, extra_env: dict | None = None) -> RunningBot:
+    rasa_port, actions_port, dashboard_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k != "RASA_TOKEN"}
     env.update(RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port), DATABASE_URL=database_url,
-               BOT_VAR_DIR=str(tmp_path / "var"))
+               BOT_VAR_DIR=str(tmp_path / "var"), DASHBOARD_PORT=str(dashboard_port), **(extra_env or {}))
     if token:
         env["RASA_TOKEN"] = token
     process = subprocess.Popen(
@@ -79,7 +81,7 @@ def start_bot(database_url: str, token: str | None, tmp_path) -> RunningBot:
             assert any(READY_LINE in l for l in output)
             # Keep draining the pipe, or the servers block once its buffer fills.
             threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
-            return RunningBot(process, rasa_port, actions_port, output)
+            return RunningBot(process, rasa_port, actions_port, output, dashboard_port)
     process.kill()
     raise AssertionError("the bot did not start:\n" + "".join(output[-60:]))
 

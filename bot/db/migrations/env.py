@@ -1,6 +1,7 @@
 """Alembic environment: runs migrations online against the URL bot.db.migrate passes in."""
 from alembic import context
 
+import bot.db.staff  # noqa: F401  (the dashboard's tables join Base.metadata)
 import bot.db.messaging  # noqa: F401  (the Twilio channel's tables join Base.metadata)
 from bot.db.models import Base
 from bot.db.session import engine_for

@@ -1,0 +1,1 @@
+"""One blueprint per concern: sign-in, the queue, case pages and the audit log."""
