@@ -1,0 +1,93 @@
+"""The inbox: each message Twilio delivered, stored before the 2xx, processed exactly once, in order.
+
+`store` runs inside the webhook request and decides duplicates with the unique MessageSid, so a
+retry from Twilio (or the same request twice at once) is acknowledged without being stored or
+answered again. The worker asks `due` for the oldest pending message of each parent and finishes
+each with `finish`, which commits the replies to the outbox and the processed mark together.
+
+Claiming is per parent: one process handles one parent's messages one at a time. With one Rasa
+server (SQLite) the worker's own set of busy parents is enough; several replicas on PostgreSQL
+would add a claim here (e.g. an advisory lock per sender id) without changing the callers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Collection, List, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from bot.db.dialect import insert_unless_exists
+from bot.db.messaging import Channel, InboundMessage, InboundStatus
+from bot.db.models import utcnow
+from bot.messaging import contacts
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What the webhook learned from one genuine Twilio request."""
+
+    message_sid: str
+    address: str            # From: "+44…" or "whatsapp:+44…"
+    our_address: Optional[str]  # To: which of our numbers they wrote to
+    sender_id: str
+    channel: Channel
+    body: str
+    num_media: int
+    has_location: bool
+
+
+def store(session: Session, arrival: Arrival, now: Optional[dt.datetime] = None) -> bool:
+    """Store the message and its sender; False if this MessageSid was stored before."""
+    now = now or utcnow()
+    stored = insert_unless_exists(session, InboundMessage.__table__, dict(
+        message_sid=arrival.message_sid, sender_id=arrival.sender_id, channel=arrival.channel.value,
+        body=arrival.body, num_media=arrival.num_media, has_location=arrival.has_location,
+        status=InboundStatus.PENDING.value, attempts=0, received_at=now,
+    ))
+    if stored:
+        contacts.record_inbound(session, arrival.sender_id, arrival.address, arrival.channel,
+                                arrival.our_address, now)
+    return stored
+
+
+def due(session: Session, busy: Collection[str], limit: int) -> List[InboundMessage]:
+    """The oldest pending message of each parent not in `busy`, oldest first."""
+    earlier = aliased(InboundMessage)
+    older_pending = (sa.select(earlier.id)
+                     .where(earlier.sender_id == InboundMessage.sender_id,
+                            earlier.status == InboundStatus.PENDING.value,
+                            earlier.id < InboundMessage.id)
+                     .exists())
+    query = (sa.select(InboundMessage)
+             .where(InboundMessage.status == InboundStatus.PENDING.value, ~older_pending)
+             .order_by(InboundMessage.id).limit(limit))
+    if busy:
+        query = query.where(InboundMessage.sender_id.notin_(list(busy)))
+    return list(session.execute(query).scalars())
+
+
+def finish(session: Session, message_id: int, status: InboundStatus = InboundStatus.PROCESSED,
+           error: Optional[str] = None) -> bool:
+    """Mark the message done; False if it was already done (then the caller must roll back)."""
+    result = session.execute(
+        sa.update(InboundMessage)
+        .where(InboundMessage.id == message_id, InboundMessage.status == InboundStatus.PENDING.value)
+        .values(status=status.value, processed_at=utcnow(), last_error=error)
+    )
+    return result.rowcount == 1
+
+
+def start_attempt(session: Session, message_id: int) -> int:
+    """Count an attempt before it starts; returns its number (above 1: an earlier one may have
+    reached Rasa before the process died)."""
+    session.execute(sa.update(InboundMessage).where(InboundMessage.id == message_id)
+                    .values(attempts=InboundMessage.attempts + 1))
+    return session.execute(sa.select(InboundMessage.attempts).where(InboundMessage.id == message_id)
+                           ).scalar_one()
+
+
+def record_error(session: Session, message_id: int, error: str) -> None:
+    session.execute(sa.update(InboundMessage).where(InboundMessage.id == message_id)
+                    .values(last_error=error))

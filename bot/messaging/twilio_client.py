@@ -1,0 +1,70 @@
+"""The twilio REST client, asynchronous, pointed at TWILIO_API_BASE when set (a local stub in tests).
+
+The real twilio library builds every request; only the host changes. Errors come back as
+`SendError`, which says whether trying again later could help.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Optional
+
+import aiohttp
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
+
+from bot.config import Settings
+
+REQUEST_TIMEOUT_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class Sent:
+    sid: str
+    status: str
+
+
+class SendError(Exception):
+    """Twilio did not take the message. `code` is Twilio's error code, or the HTTP status."""
+
+    def __init__(self, code: str, message: str, retryable: bool) -> None:
+        super().__init__(message)
+        self.code, self.message, self.retryable = code, message, retryable
+
+
+class _RebasedHttpClient(AsyncTwilioHttpClient):
+    """AsyncTwilioHttpClient that sends to another host, with a timeout on every request."""
+
+    def __init__(self, api_base: Optional[str]) -> None:
+        super().__init__(pool_connections=True)
+        self.api_base = api_base
+
+    async def request(self, method: str, url: str, **kwargs: Any):
+        if self.api_base:
+            url = re.sub(r"^https://[^/]+", self.api_base, url)
+        kwargs["timeout"] = kwargs.get("timeout") or REQUEST_TIMEOUT_SECONDS
+        return await super().request(method, url, **kwargs)
+
+
+class TwilioApi:
+    """Sends one message. Create it inside the running event loop (it owns an aiohttp session)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._http = _RebasedHttpClient(settings.twilio_api_base)
+        self._client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=self._http)
+
+    async def send(self, params: Dict[str, Any]) -> Sent:
+        """`params` are Messages.create arguments (to, from_ or messaging_service_sid, body or content_sid…)."""
+        try:
+            message = await self._client.messages.create_async(**params)
+        except TwilioRestException as error:
+            retryable = error.status == 429 or error.status >= 500
+            raise SendError(str(error.code or error.status), error.msg or str(error), retryable) from None
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            raise SendError("network", f"{type(error).__name__}: {error}", retryable=True) from None
+        return Sent(sid=message.sid, status=str(message.status))
+
+    async def close(self) -> None:
+        await self._http.close()

@@ -1,0 +1,183 @@
+"""Processes the inbox: each parent's messages one at a time, in arrival order, each exactly once.
+
+Runs as a task in the Rasa server's event loop and hands each text to the agent through the
+channel's `on_new_message`, the same path as every Rasa channel, so the whole NLU pipeline (the
+slash guard, risk detection) sees it. Carrier keywords and what cannot be read (media, locations)
+are answered here without reaching the bot.
+
+Exactly once: the replies and the "processed" mark are committed together. If the process dies
+after Rasa handled a message but before that commit, the message is still pending; on the next
+attempt the tracker already holds it (UserUttered carries the MessageSid as message_id), so the
+replies Rasa gave then are queued instead of asking Rasa a second time.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, List, Optional, Set
+
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
+from sqlalchemy.orm import sessionmaker
+
+from bot.db.messaging import InboundMessage, InboundStatus
+from bot.messaging import contacts, inbox, keywords, outbox
+from bot.messaging.keywords import Keyword
+
+logger = logging.getLogger(__name__)
+
+CONCURRENT_PARENTS = 8
+MAX_ATTEMPTS = 5
+POLL_SECONDS = 1.0
+
+
+class AgentNotReady(RuntimeError):
+    pass
+
+
+@dataclass
+class Outcome:
+    """What processing one inbound message produced, committed together by `_finish`."""
+
+    replies: List[str] = field(default_factory=list)
+    origin: str = "bot"
+    keyword: Optional[Keyword] = None
+
+
+class InboxWorker:
+    def __init__(self, sessions: sessionmaker, on_new_message: Callable[[UserMessage], Awaitable],
+                 agent: Callable[[], Optional[Agent]], on_replies: Callable[[], None]) -> None:
+        self.sessions, self.on_new_message, self.agent, self.on_replies = (
+            sessions, on_new_message, agent, on_replies)
+        self._busy: Set[str] = set()
+        self._wake = asyncio.Event()
+        self._tasks: Set[asyncio.Task] = set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Process until cancelled, starting with whatever a previous process left pending."""
+        try:
+            while True:
+                self._wake.clear()
+                free = CONCURRENT_PARENTS - len(self._busy)
+                rows = await asyncio.to_thread(self._due, free) if free > 0 else []
+                for row in rows:
+                    self._busy.add(row.sender_id)
+                    task = asyncio.create_task(self._process(row))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                if not rows:
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                    except asyncio.TimeoutError:
+                        pass
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _due(self, limit: int) -> List[InboundMessage]:
+        with self.sessions() as session:
+            return inbox.due(session, self._busy, limit)
+
+    async def _process(self, row: InboundMessage) -> None:
+        """Handle one message, retrying with backoff; the parent stays busy meanwhile, so order holds."""
+        try:
+            while True:
+                attempt = await asyncio.to_thread(self._start_attempt, row.id)
+                if attempt > MAX_ATTEMPTS:
+                    logger.error("inbound message %s: giving up after %s attempts", row.id, MAX_ATTEMPTS)
+                    await self._finish(row, Outcome([keywords.FAILURE_REPLY], "system"), InboundStatus.FAILED)
+                    return
+                try:
+                    # A message started before may have reached Rasa before the process died.
+                    outcome = await self._outcome(row, maybe_handled=attempt > 1)
+                    await self._finish(row, outcome, InboundStatus.PROCESSED)
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:  # noqa: BLE001 - recorded, retried, then answered
+                    logger.exception("inbound message %s: attempt %s failed", row.id, attempt)
+                    await asyncio.to_thread(self._record_error, row.id, f"{type(error).__name__}: {error}")
+                    await asyncio.sleep(2 ** attempt)
+        finally:
+            self._busy.discard(row.sender_id)
+            self._wake.set()
+
+    async def _outcome(self, row: InboundMessage, maybe_handled: bool) -> Outcome:
+        keyword = keywords.keyword_of(row.body)
+        if keyword == Keyword.OPT_OUT:
+            return Outcome([keywords.OPT_OUT_CONFIRMATION], "system", keyword)
+        if keyword == Keyword.OPT_IN:
+            return Outcome([keywords.OPT_IN_CONFIRMATION], "system", keyword)
+        if keyword == Keyword.HELP:
+            return Outcome([keywords.HELP_TEXT], "system", keyword)
+        if row.body.strip():
+            replies = await self._converse(row, maybe_handled)
+            if row.num_media:
+                replies.append(keywords.MEDIA_BESIDE_TEXT_NOTE)
+            return Outcome(replies)
+        if row.num_media:
+            return Outcome([keywords.MEDIA_ONLY_REPLY], "system")
+        if row.has_location:
+            return Outcome([keywords.LOCATION_REPLY], "system")
+        return Outcome([keywords.EMPTY_REPLY], "system")
+
+    async def _converse(self, row: InboundMessage, maybe_handled: bool) -> List[str]:
+        agent = self.agent()
+        if agent is None or not agent.is_ready():
+            raise AgentNotReady("no model is loaded")
+        earlier = await self._replies_already_given(agent, row) if maybe_handled else None
+        if earlier is not None:
+            logger.info("inbound message %s was handled before a restart; sending its replies", row.id)
+            return earlier
+        collector = CollectingOutputChannel()
+        await self.on_new_message(UserMessage(
+            row.body, collector, row.sender_id, input_channel=row.channel, message_id=row.message_sid))
+        return [m["text"] for m in collector.messages if m.get("text")]
+
+    @staticmethod
+    async def _replies_already_given(agent: Agent, row: InboundMessage) -> Optional[List[str]]:
+        tracker = await agent.tracker_store.retrieve(row.sender_id)
+        if tracker is None:
+            return None
+        replies: Optional[List[str]] = None
+        for event in tracker.events:
+            if isinstance(event, UserUttered):
+                if replies is not None:
+                    break
+                if event.message_id == row.message_sid:
+                    replies = []
+            elif replies is not None and isinstance(event, BotUttered) and event.text:
+                replies.append(event.text)
+        return replies
+
+    async def _finish(self, row: InboundMessage, outcome: Outcome, status: InboundStatus) -> None:
+        await asyncio.to_thread(self._commit, row, outcome, status)
+        self.on_replies()
+
+    def _commit(self, row: InboundMessage, outcome: Outcome, status: InboundStatus) -> None:
+        """Replies, opt-out changes and the processed mark in one transaction; nothing if done already."""
+        with self.sessions.begin() as session:
+            error = None if status == InboundStatus.PROCESSED else "gave up"
+            if not inbox.finish(session, row.id, status, error):
+                return
+            if outcome.keyword == Keyword.OPT_OUT:
+                contacts.opt_out(session, row.sender_id)
+            elif outcome.keyword == Keyword.OPT_IN:
+                contacts.opt_in(session, row.sender_id)
+            for reply in outcome.replies:
+                outbox.queue_message(session, row.sender_id, reply, origin=outcome.origin,
+                                     inbound_id=row.id, ignores_opt_out=outcome.keyword == Keyword.OPT_OUT)
+
+    def _start_attempt(self, message_id: int) -> int:
+        with self.sessions.begin() as session:
+            return inbox.start_attempt(session, message_id)
+
+    def _record_error(self, message_id: int, error: str) -> None:
+        with self.sessions.begin() as session:
+            inbox.record_error(session, message_id, error)

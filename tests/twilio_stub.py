@@ -1,0 +1,150 @@
+"""A local stand-in for Twilio's Messages API, for tests and benchmarks (set TWILIO_API_BASE to it).
+
+It is a real HTTP server, so the bot's real twilio client builds, authenticates and sends every
+request; the stub records each one and answers as Twilio does: 201 with the message's JSON, or an
+error body with Twilio's code. Errors are injected per recipient (`fail_to`) or for the next
+requests (`fail_next`). It lives in tests/ beside the other test helpers, which the benchmarks
+already import; nothing in bot/ depends on it.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable, Deque, Dict, List, Optional, Tuple
+from urllib.parse import parse_qsl
+
+MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """One Messages.create request the stub accepted."""
+
+    sid: str
+    account_sid: str
+    params: Dict[str, str]
+    received_at: float  # time.perf_counter() when it arrived
+
+    @property
+    def to(self) -> str:
+        return self.params.get("To", "")
+
+    @property
+    def body(self) -> str:
+        return self.params.get("Body", "")
+
+
+@dataclass(frozen=True)
+class Failure:
+    status: int
+    code: Optional[int] = None
+    message: str = "injected failure"
+
+
+class TwilioStub:
+    def __init__(self, auth: Optional[Tuple[str, str]] = None) -> None:
+        self.auth = auth
+        self.sent: List[SentMessage] = []
+        self.refused: List[Tuple[Dict[str, str], Failure]] = []
+        self._next_failures: Deque[Failure] = deque()
+        self._failures_to: Dict[str, Failure] = {}
+        self._lock = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> "TwilioStub":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def fail_next(self, failure: Failure, times: int = 1) -> None:
+        with self._lock:
+            self._next_failures.extend([failure] * times)
+
+    def fail_to(self, to: str, failure: Failure) -> None:
+        with self._lock:
+            self._failures_to[to] = failure
+
+    def messages_to(self, to: str) -> List[SentMessage]:
+        with self._lock:
+            return [m for m in self.sent if m.to == to]
+
+    def wait_for(self, condition: Callable[["TwilioStub"], bool], timeout: float = 30) -> bool:
+        """Block until `condition(stub)` holds (checked on every request), or the timeout passes."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not condition(self):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._lock.wait(remaining)
+        return True
+
+    def _answer(self, account_sid: str, params: Dict[str, str]) -> Tuple[int, dict]:
+        with self._lock:
+            failure = (self._next_failures.popleft() if self._next_failures
+                       else self._failures_to.get(params.get("To", "")))
+            if failure:
+                self.refused.append((params, failure))
+                self._lock.notify_all()
+                return failure.status, {"code": failure.code, "message": failure.message,
+                                        "more_info": f"https://www.twilio.com/docs/errors/{failure.code}",
+                                        "status": failure.status}
+            sid = "SM" + uuid.uuid4().hex
+            self.sent.append(SentMessage(sid, account_sid, params, time.perf_counter()))
+            self._lock.notify_all()
+        return 201, {
+            "sid": sid, "account_sid": account_sid, "to": params.get("To"),
+            "from": params.get("From"), "messaging_service_sid": params.get("MessagingServiceSid"),
+            "body": params.get("Body", ""), "status": "queued", "num_segments": "1", "num_media": "0",
+            "direction": "outbound-api", "api_version": "2010-04-01", "error_code": None,
+            "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json",
+        }
+
+    def _authorised(self, header: Optional[str]) -> bool:
+        if self.auth is None:
+            return True
+        expected = "Basic " + base64.b64encode(":".join(self.auth).encode()).decode()
+        return header == expected
+
+    def _handler(self) -> type:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                match = MESSAGES_PATH.match(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                params = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
+                if not match:
+                    return self._reply(404, {"code": 20404, "message": "not found", "status": 404})
+                if not stub._authorised(self.headers.get("Authorization")):
+                    return self._reply(401, {"code": 20003, "message": "authenticate", "status": 401})
+                self._reply(*stub._answer(match.group(1), params))
+
+            def _reply(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
