@@ -54,7 +54,8 @@ class TwilioStub:
         self.sent: List[SentMessage] = []
         self.refused: List[Tuple[Dict[str, str], Failure]] = []
         self._next_failures: Deque[Failure] = deque()
-        self._failures_to: Dict[str, Failure] = {}
+        # recipient -> [failure, how many more times (None: always)]
+        self._failures_to: Dict[str, list] = {}
         self._lock = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -76,9 +77,10 @@ class TwilioStub:
         with self._lock:
             self._next_failures.extend([failure] * times)
 
-    def fail_to(self, to: str, failure: Failure) -> None:
+    def fail_to(self, to: str, failure: Failure, times: Optional[int] = None) -> None:
+        """Refuse the next `times` messages to `to` (None: all of them)."""
         with self._lock:
-            self._failures_to[to] = failure
+            self._failures_to[to] = [failure, times]
 
     def messages_to(self, to: str) -> List[SentMessage]:
         with self._lock:
@@ -98,7 +100,7 @@ class TwilioStub:
     def _answer(self, account_sid: str, params: Dict[str, str]) -> Tuple[int, dict]:
         with self._lock:
             failure = (self._next_failures.popleft() if self._next_failures
-                       else self._failures_to.get(params.get("To", "")))
+                       else self._failure_for(params.get("To", "")))
             if failure:
                 self.refused.append((params, failure))
                 self._lock.notify_all()
@@ -115,6 +117,14 @@ class TwilioStub:
             "direction": "outbound-api", "api_version": "2010-04-01", "error_code": None,
             "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json",
         }
+
+    def _failure_for(self, to: str) -> Optional[Failure]:
+        planned = self._failures_to.get(to)
+        if not planned or planned[1] == 0:
+            return None
+        if planned[1] is not None:
+            planned[1] -= 1
+        return planned[0]
 
     def _authorised(self, header: Optional[str]) -> bool:
         if self.auth is None:

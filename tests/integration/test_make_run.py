@@ -70,3 +70,12 @@ def test_conversations_are_stored_in_postgresql_when_database_url_names_it(
         assert conversation_events(postgres_url, "parent-pg").count("user") == 1
     finally:
         bot.stop_with_ctrl_c()
+
+
+def test_without_a_twilio_auth_token_the_twilio_webhook_refuses_even_a_signed_message(bot_on_sqlite, sqlite_url):
+    from tests.integration.twilio_client import Webhook, rows
+
+    webhook = Webhook(bot_on_sqlite.rasa_port, token="any-token-at-all")
+    assert webhook.text("+447700900001", "hello")[0] == 403
+    assert webhook.post({"MessageSid": "SM1", "MessageStatus": "delivered"}, path="/webhooks/twilio/status")[0] == 403
+    assert rows(sqlite_url, "SELECT count(*) AS n FROM inbound_messages")[0]["n"] == 0

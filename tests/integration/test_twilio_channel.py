@@ -23,9 +23,11 @@ from tests.integration.twilio_client import (
     OUR_SMS,
     OUR_WHATSAPP,
     PUBLIC_URL,
+    TEMPLATE_SID,
     STATUS,
     WEBHOOK,
     Webhook,
+    execute,
     new_sid,
     rows,
     twilio_env,
@@ -133,3 +135,161 @@ def test_the_same_message_sid_delivered_many_times_at_once_is_answered_once(setu
     assert len(setup.inbound(address)) == 1
     assert len(setup.stub.messages_to(address)) == len(setup.outbound(address)) >= 1
     assert user_message_ids(setup.url, sender_id_for(address, SECRET)) == [sid]
+
+
+def test_a_burst_from_one_parent_is_processed_one_at_a_time_in_arrival_order(setup):
+    address = parent(5)
+    texts = ["hiya", "what temp shud the room be", "can baby sleep on her front", "thanks", "bye"]
+    results: List[int] = []
+    threads = [threading.Thread(target=lambda t=t: results.append(setup.webhook.text(address, t)[0]))
+               for t in texts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [200] * len(texts)
+    setup.settle(address)
+    inbound = setup.inbound(address)
+    arrival_order = [r["message_sid"] for r in inbound]
+    assert user_message_ids(setup.url, sender_id_for(address, SECRET)) == arrival_order
+    finished = [r["processed_at"] for r in inbound]
+    assert finished == sorted(finished)
+    # Every reply went out in the order it was queued, and replies follow their messages' order.
+    outbound = setup.outbound(address)
+    assert [r["inbound_id"] for r in outbound] == sorted(r["inbound_id"] for r in outbound)
+    sids = [r["twilio_sid"] for r in outbound]
+    assert [m.sid for m in setup.stub.messages_to(address)] == sids
+
+
+def test_stop_confirms_once_then_nothing_is_sent_until_start_and_help_explains_the_service(setup):
+    address = parent(6, whatsapp=True)
+    setup.webhook.text(address, "hiya")
+    greeting_count = len(setup.replies_to(address))
+    setup.webhook.text(address, "Stop")
+    setup.settle(address)
+    assert setup.replies_to(address)[greeting_count:] == [keywords.OPT_OUT_CONFIRMATION]
+    setup.webhook.text(address, "what temp shud the room be")
+    setup.settle(address)
+    assert len(setup.stub.messages_to(address)) == greeting_count + 1
+    assert setup.outbound(address)[-1]["status"] == "suppressed"
+    stop_events = user_message_ids(setup.url, sender_id_for(address, SECRET))
+    assert len(stop_events) == 2  # "Stop" never reached the bot; the later question did
+    setup.webhook.text(address, "START")
+    setup.webhook.text(address, "help")
+    after = setup.replies_to(address, greeting_count + 3)[greeting_count + 1:]
+    assert after == [keywords.OPT_IN_CONFIRMATION, keywords.HELP_TEXT]
+    assert setup.stub.messages_to(address)[-1].params["From"] == OUR_WHATSAPP
+
+
+def test_media_only_gets_a_kind_reply_and_text_beside_media_still_gets_risk_detection(setup):
+    address = parent(7, whatsapp=True)
+    media = dict(NumMedia="1", MediaUrl0="https://api.twilio.com/m/ME1", MediaContentType0="image/jpeg")
+    assert setup.webhook.text(address, "", **media)[0] == 200
+    assert setup.replies_to(address) == [keywords.MEDIA_ONLY_REPLY]
+    setup.webhook.text(address, "hes not breathing", **media)
+    setup.settle(address)
+    replies = [m.body for m in setup.stub.messages_to(address)][1:]
+    assert replies[0].startswith("*Call 999 now*")
+    assert replies[-1] == keywords.MEDIA_BESIDE_TEXT_NOTE
+
+
+def test_a_shared_location_gets_a_reply_and_its_coordinates_are_not_kept(setup):
+    address = parent(8, whatsapp=True)
+    setup.webhook.text(address, "", Latitude="51.501", Longitude="-0.142", Address="Somewhere")
+    assert setup.replies_to(address) == [keywords.LOCATION_REPLY]
+    [row] = setup.inbound(address)
+    assert row["has_location"] and "51.501" not in str(row)
+
+
+def test_slash_restart_from_a_parent_is_text_not_a_command(setup):
+    address = parent(9)
+    setup.webhook.text(address, "hiya")
+    setup.webhook.text(address, "/restart")
+    setup.settle(address)
+    sender_id = sender_id_for(address, SECRET)
+    types = [r["type_name"] for r in rows(setup.url, "SELECT type_name FROM events WHERE sender_id = :s",
+                                          s=sender_id)]
+    assert "restarted" not in types and types.count("user") == 2
+
+
+def test_every_odd_input_shape_gets_a_clear_answer_and_never_a_5xx(setup):
+    address = parent(10)
+    no_from = {"MessageSid": new_sid(), "To": OUR_SMS, "Body": "hello"}
+    assert setup.webhook.post(no_from) == (400, "the request has no From")
+    bad_utf8 = b"MessageSid=SM1&From=%2B447700900010&Body=%FF%FE"
+    assert setup.webhook.post({}, raw=bad_utf8)[0] == 400
+    assert setup.webhook.post({}, raw=b"") == (400, "the request has no From")  # signed, but empty
+    long_text = ("how warm should the room be for baby at night " * 40)[:1600]
+    assert setup.webhook.text(address, long_text)[0] == 200
+    assert setup.webhook.text(address, "👶🍼😴 is it ok if baby sleeps on my chest? 💕")[0] == 200
+    assert setup.webhook.text(address, "   ")[0] == 200
+    setup.settle(address)
+    statuses = [r["status"] for r in setup.inbound(address)]
+    assert statuses == ["processed"] * 3
+    assert keywords.EMPTY_REPLY in [m.body for m in setup.stub.messages_to(address)]
+
+
+def test_status_callbacks_are_signature_checked_and_update_delivery(setup):
+    address = parent(11)
+    setup.webhook.text(address, "hiya")
+    sid = setup.stub.messages_to(address)[0].sid if setup.replies_to(address) else None
+    setup.settle(address)
+    forged = {"MessageSid": sid, "MessageStatus": "failed", "ErrorCode": "30003"}
+    assert setup.webhook.post(forged, path=STATUS, signature="forged")[0] == 403
+    assert setup.webhook.post({"MessageSid": sid, "MessageStatus": "delivered"}, path=STATUS)[0] == 204
+    assert [r["status"] for r in setup.outbound(address) if r["twilio_sid"] == sid] == ["delivered"]
+
+
+def test_429_and_5xx_are_retried_and_21610_is_recorded_as_an_opt_out(setup):
+    retried, refused = parent(12), parent(13)
+    setup.stub.fail_to(retried, Failure(429, 20429, "Too Many Requests"), times=1)
+    setup.webhook.text(retried, "hiya")
+    assert setup.replies_to(retried, timeout=60)
+    setup.stub.fail_to(refused, Failure(400, 21610, "Attempt to send to unsubscribed recipient"))
+    setup.webhook.text(refused, "hiya")
+    setup.settle(refused)
+    assert {(r["status"], r["error_code"]) for r in setup.outbound(refused)} == {("failed", "21610")}
+    opted_out = rows(setup.url, "SELECT opted_out_at FROM contacts WHERE address = :a", a=refused)
+    assert opted_out[0]["opted_out_at"] is not None
+    setup.stub.fail_to(retried, Failure(503, None, "Service Unavailable"), times=2)
+    setup.webhook.text(retried, "thanks")
+    setup.settle(retried)
+    last = setup.outbound(retried)[-1]
+    assert (last["status"], last["attempts"]) == ("sent", 3)
+
+
+def test_a_staff_message_outside_the_whatsapp_window_goes_as_the_approved_template(setup):
+    from bot.db.session import session_factory
+    from bot.messaging.outbox import queue_message
+    address = parent(14, whatsapp=True)
+    setup.webhook.text(address, "hiya")
+    count = len(setup.replies_to(address))
+    setup.settle(address)
+    execute(setup.url, "UPDATE contacts SET last_inbound_at = :t WHERE address = :a",
+            t="2020-01-01 00:00:00.000000", a=address)
+    with session_factory(setup.url).begin() as session:
+        queue_message(session, sender_id_for(address, SECRET), "Your health visitor will call at 2pm.",
+                      origin="staff")
+    sent = setup.stub.messages_to(address) if setup.replies_to(address, count + 1) else []
+    assert sent[-1].params["ContentSid"] == TEMPLATE_SID
+    assert "Your health visitor will call at 2pm." in sent[-1].params["ContentVariables"]
+    assert "Body" not in sent[-1].params
+
+
+def test_a_message_acknowledged_just_before_the_server_is_killed_is_answered_after_restart(setup):
+    """Runs last: kill -9 the Rasa server right after a 2xx; the restarted server answers."""
+    address = parent(15)
+    texts = ["hiya", "what temp shud the room be", "can baby sleep on her front", "is a sling ok"]
+    killed = child_pid(setup.bot.process.pid, "run --model")
+    for text in texts:
+        assert setup.webhook.text(address, text)[0] == 200
+    os.kill(killed, signal.SIGKILL)
+    pending_at_kill = [r for r in setup.inbound(address) if r["status"] == "pending"]
+    assert pending_at_kill, "every message was done before the kill; the test proved nothing"
+    setup.settle(address, timeout=240)
+    inbound = setup.inbound(address)
+    assert [r["status"] for r in inbound] == ["processed"] * len(texts)
+    assert user_message_ids(setup.url, sender_id_for(address, SECRET)) == [r["message_sid"] for r in inbound]
+    replies = setup.stub.messages_to(address)
+    assert len(replies) == len(setup.outbound(address)) and len({m.sid for m in replies}) == len(replies)
+    assert {r["inbound_id"] for r in setup.outbound(address)} == {r["id"] for r in inbound}

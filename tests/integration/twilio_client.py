@@ -17,6 +17,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_URL = "https://bot.example.org"
 OUR_SMS = "+447700900900"
 OUR_WHATSAPP = "whatsapp:+447700900901"
+TEMPLATE_SID = "HX" + "0" * 32
 WEBHOOK = "/webhooks/twilio/webhook"
 STATUS = "/webhooks/twilio/status"
 
@@ -25,7 +26,7 @@ def twilio_env(stub_base_url: str) -> Dict[str, str]:
     """The settings a live Twilio channel needs, with the stub as Twilio's API."""
     return dict(TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_ACCOUNT_SID=ACCOUNT_SID, PUBLIC_URL=PUBLIC_URL,
                 TWILIO_API_BASE=stub_base_url, TWILIO_SMS_FROM=OUR_SMS, TWILIO_WHATSAPP_FROM=OUR_WHATSAPP,
-                SENDER_ID_SECRET="integration-test-secret")
+                SENDER_ID_SECRET="integration-test-secret", TWILIO_WHATSAPP_TEMPLATE_SID=TEMPLATE_SID)
 
 
 def new_sid() -> str:
@@ -63,6 +64,15 @@ def rows(database_url: str, query: str, **params) -> list:
     try:
         with engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.text(query), params)]
+    finally:
+        engine.dispose()
+
+
+def execute(database_url: str, statement: str, **params) -> None:
+    engine = sa.create_engine(database_url, future=True)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(statement), params)
     finally:
         engine.dispose()
 
