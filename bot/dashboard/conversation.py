@@ -37,11 +37,10 @@ def tracker_entries(tracker_store_url: str, sender_id: str) -> List[Entry]:
     query = (sa.select(EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
              .where(EVENTS.c.sender_id == sender_id, EVENTS.c.type_name.in_(("user", "bot")))
              .order_by(EVENTS.c.id))
-    try:
-        with engine_for(tracker_store_url).connect() as connection:
-            rows = connection.execute(query).all()
-    except sa.exc.OperationalError:
-        return []  # no conversation has been stored yet (the table appears with the first one)
+    with engine_for(tracker_store_url).connect() as connection:
+        if not sa.inspect(connection).has_table("events"):
+            return []  # Rasa creates the table when it first starts on this database
+        rows = connection.execute(query).all()
     entries = []
     for type_name, timestamp, data in rows:
         text = (json.loads(data or "{}").get("text") or "").strip()
