@@ -8,9 +8,10 @@ are not risks. An emergency is never silenced by a negation, because its phrases
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from bot.risk.categories import PRECEDENCE, Category
 from bot.risk.normalise import normalise
@@ -53,7 +54,6 @@ class PhraseMatch:
         return not self.negated and not self.hypothetical
 
 
-@lru_cache(maxsize=65536)
 def words_match(word: str, target: str) -> bool:
     """Equal, or within 1 edit (5-7 letters) or 2 edits (8+ letters), as typed or after taking
     off an ending ("stoping" ~ "stopped" ~ "stop"). Words of 4 letters or fewer must be exact:
@@ -63,15 +63,23 @@ def words_match(word: str, target: str) -> bool:
     return _close(word, target) or _close(stem(word), stem(target))
 
 
+MAX_EDITS = 2
+
+
+def _allowed_edits(target: str) -> int:
+    return 0 if len(target) <= 4 else 1 if len(target) <= 7 else MAX_EDITS
+
+
 def _close(word: str, target: str) -> bool:
     if word == target:
         return True
-    allowed = 0 if len(target) <= 4 else 1 if len(target) <= 7 else 2
+    allowed = _allowed_edits(target)
     if allowed == 0 or abs(len(word) - len(target)) > allowed:
         return False
     return _edit_distance(word, target, allowed) <= allowed
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude English stem: enough that tense and plural don't hide a phrase."""
     for ending in ("ing", "ed", "es", "s"):
@@ -99,20 +107,77 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-def find_phrase(words: Sequence[str], phrase: Phrase) -> Optional[int]:
-    """Start index of the first in-order, gap-tolerant occurrence of `phrase`, or None."""
-    for start, word in enumerate(words):
-        if not words_match(word, phrase[0]):
-            continue
-        position, found = start, True
+def _deletions(word: str, depth: int) -> Set[str]:
+    """`word` with up to `depth` letters taken out. Two words within d edits (swaps included)
+    share a form with at most d letters taken out of each, so these forms index typos."""
+    forms = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        forms |= frontier
+    return forms
+
+
+class Vocabulary:
+    """Every word the phrase list uses, indexed by its typo forms as typed and as stemmed.
+
+    Comparing each message word with each of the list's ~1,000 words took most of a reply's time;
+    the index turns that into a few dozen dictionary lookups per word, then `words_match` confirms
+    each candidate, so what matches is exactly what `words_match` says.
+    """
+
+    def __init__(self, targets: Iterable[str]) -> None:
+        self._as_typed: Dict[str, Set[str]] = defaultdict(set)
+        self._as_stemmed: Dict[str, Set[str]] = defaultdict(set)
+        for target in set(targets):
+            for form in _deletions(target, _allowed_edits(target)):
+                self._as_typed[form].add(target)
+            stemmed = stem(target)
+            for form in _deletions(stemmed, _allowed_edits(stemmed)):
+                self._as_stemmed[form].add(target)
+
+    @lru_cache(maxsize=16384)
+    def matches(self, word: str) -> FrozenSet[str]:
+        """The list's words that `word` matches."""
+        candidates = set().union(
+            *(self._as_typed.get(f, ()) for f in _deletions(word, MAX_EDITS)),
+            *(self._as_stemmed.get(f, ()) for f in _deletions(stem(word), MAX_EDITS)),
+        )
+        return frozenset(t for t in candidates if words_match(word, t))
+
+    def positions(self, words: Sequence[str]) -> Dict[str, List[int]]:
+        """Where in the message each of the list's words occurs, in order."""
+        found: Dict[str, List[int]] = defaultdict(list)
+        for index, word in enumerate(words):
+            for target in self.matches(word):
+                found[target].append(index)
+        return found
+
+
+_VOCABULARIES: Dict[int, Tuple[PhraseList, Vocabulary]] = {}
+
+
+def vocabulary_of(phrases: PhraseList) -> Vocabulary:
+    """The list's index, built once per loaded list (keyed by identity: hashing the whole frozen
+    list on every message would cost more than the matching)."""
+    cached = _VOCABULARIES.get(id(phrases))
+    if cached is None or cached[0] is not phrases:
+        words = (w for e in phrases.entries for g in e.groups for p in g for w in p)
+        cached = _VOCABULARIES[id(phrases)] = (phrases, Vocabulary(words))
+    return cached[1]
+
+
+def find_phrase(positions: Mapping[str, Sequence[int]], phrase: Phrase) -> Optional[int]:
+    """Start index of the first in-order, gap-tolerant occurrence of `phrase`, or None.
+    `positions` says where each phrase word matches (see `Vocabulary.positions`)."""
+    for start in positions.get(phrase[0], ()):
+        position = start
         for target in phrase[1:]:
-            window = words[position + 1: position + 2 + MAX_GAP]
-            step = next((k for k, w in enumerate(window) if words_match(w, target)), None)
-            if step is None:
-                found = False
+            following = (p for p in positions.get(target, ()) if position < p <= position + 1 + MAX_GAP)
+            position = next(following, -1)
+            if position < 0:
                 break
-            position += 1 + step
-        if found:
+        else:
             return start
     return None
 
@@ -133,10 +198,11 @@ def _negated(words: Sequence[str], start: int) -> bool:
     return any(w in NEGATIONS for w in before[-CONTEXT_WINDOW:])
 
 
-def _match_entry(words: Sequence[str], entry: Entry, urgent: bool) -> Optional[PhraseMatch]:
+def _match_entry(words: Sequence[str], positions: Mapping[str, Sequence[int]], entry: Entry,
+                 urgent: bool) -> Optional[PhraseMatch]:
     starts = []
     for group in entry.groups:
-        found = [s for s in (find_phrase(words, p) for p in group) if s is not None]
+        found = [s for s in (find_phrase(positions, p) for p in group) if s is not None]
         if not found:
             return None
         starts.append(min(found))
@@ -181,7 +247,8 @@ def best_match(text: str, phrases: PhraseList) -> Tuple[Optional[PhraseMatch], C
     """The asserted match that matters most (if any), and the message's context."""
     words = normalise(text)
     urgent = is_urgent(words)  # once per message, not once per entry
-    matches = (_match_entry(words, e, urgent) for e in phrases.entries)
+    positions = vocabulary_of(phrases).positions(words)
+    matches = (_match_entry(words, positions, e, urgent) for e in phrases.entries)
     asserted = [m for m in matches if m and m.asserted]
     match = min(asserted, key=lambda m: (PRECEDENCE.index(m.category), m.start), default=None)
     return match, read_context(words, urgent)
