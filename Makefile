@@ -23,7 +23,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 # No usage reports or crash uploads from Rasa: parents' data stays here, and CI has no network.
 export RASA_TELEMETRY_ENABLED ?= false
 
-.PHONY: help install train run shell test validate evaluate stories pytest bench clean
+.PHONY: help install train run shell test validate evaluate stories pytest bench clean browser
 
 help:
 	@echo "make run    set up, train if stale, and start the assistant"
@@ -68,7 +68,11 @@ stories: install train
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
 		--e2e --fail-on-prediction-errors --out var/results/stories
 
-pytest: install train
+# The dashboard's browser tests drive Debian's chromium; install it when it is missing (CI runs as root).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+pytest: install train browser
 	$(PY) -m pytest
 
 test: validate

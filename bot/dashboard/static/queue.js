@@ -18,5 +18,4 @@
       .catch(function () { /* offline for a moment: try again next time */ });
   }
   window.setInterval(refresh, seconds * 1000);
-  box.addEventListener("queue:refresh", refresh);
 }());
