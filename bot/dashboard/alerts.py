@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from typing import List
+from typing import List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -58,7 +58,7 @@ def due_alerts(sessions: sessionmaker, settings: Settings, now: dt.datetime) -> 
     return [(NEW, c) for c in new] + [(OVERDUE, c) for c in overdue]
 
 
-def send_due_alerts(sessions: sessionmaker, settings: Settings, now: dt.datetime = None) -> int:
+def send_due_alerts(sessions: sessionmaker, settings: Settings, now: Optional[dt.datetime] = None) -> int:
     """Queue every due alert; returns how many were queued. Does nothing without ON_CALL_NUMBER."""
     if not settings.on_call_number:
         return 0

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from functools import lru_cache
 from typing import Optional
 
 import pyotp
+from argon2 import PasswordHasher
 
 from bot.config import Settings, load_settings
 from bot.dashboard.accounts import Accounts
 from bot.db.models import utcnow
+from bot.db.staff import Staff
 from bot.handoffs.service import HandoffService, Offer
 from tests.conftest import free_port
 
@@ -30,8 +33,19 @@ def csrf_of(html: str) -> str:
     return CSRF.search(html).group(1)
 
 
-def add_staff(accounts: Accounts, email: str, role: str, team: str = "default", mfa: bool = True):
-    return accounts.add(email, role, PASSWORD, team=team, mfa_required=mfa, bot_env="test")
+@lru_cache(maxsize=1)
+def password_hash() -> str:
+    """PASSWORD hashed once per test run: argon2id costs ~0.3 s a hash on these 2 cores, and the
+    fixtures make four accounts per test (Accounts.add itself is tested in test_sign_in.py)."""
+    return PasswordHasher().hash(PASSWORD)
+
+
+def add_staff(accounts: Accounts, email: str, role: str, team: str = "default", mfa: bool = True) -> Staff:
+    staff = Staff(email=email, role=role, team=team, password_hash=password_hash(), mfa_required=mfa,
+                  disabled=False, failed_logins=0, created_at=utcnow())
+    with accounts.sessions.begin() as session:
+        session.add(staff)
+    return staff
 
 
 class SignedIn:

@@ -13,11 +13,11 @@ import pytest
 from bot.dashboard.accounts import LOCK_AFTER, THROTTLE_AFTER, AccountError, SignIn
 from bot.db.models import utcnow
 from bot.db.staff import Staff
-from tests.dashboard.helpers import PASSWORD, add_staff, csrf_of, sign_in
+from tests.dashboard.helpers import PASSWORD, csrf_of, sign_in
 
 
 def test_passwords_are_stored_as_argon2id_and_must_have_12_characters(accounts, sessions):
-    add_staff(accounts, "a@example.nhs.uk", "health_visitor")
+    accounts.add("a@example.nhs.uk", "health_visitor", PASSWORD, bot_env="test")
     with sessions() as session:
         stored = session.query(Staff).filter_by(email="a@example.nhs.uk").one().password_hash
     assert stored.startswith("$argon2id$") and PASSWORD not in stored

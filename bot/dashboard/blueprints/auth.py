@@ -3,6 +3,7 @@ and the health check."""
 from __future__ import annotations
 
 import logging
+from typing import Optional
 
 import segno
 import sqlalchemy as sa
@@ -83,7 +84,7 @@ def mfa():
     return _mfa_page()
 
 
-def _mfa_page(error: str = None, status: int = 200):
+def _mfa_page(error: Optional[str] = None, status: int = 200):
     """The code form; on first sign-in, with the QR code and key of a new secret to enrol."""
     here = security.current()
     if here.staff.totp_secret:

@@ -1,6 +1,8 @@
 """A case page, its export, and the actions on it (each a POST that redirects back to the page)."""
 from __future__ import annotations
 
+from typing import Optional
+
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from bot.dashboard import security
@@ -37,7 +39,7 @@ def show(case_id: int):
     return _page(case_id, notice=DONE.get(request.args.get("done", "")))
 
 
-def _page(case_id: int, notice: str = None, error: str = None, status: int = 200):
+def _page(case_id: int, notice: Optional[str] = None, error: Optional[str] = None, status: int = 200):
     try:
         view = _work().view(case_id, _actor())
     except CaseNotFound:
