@@ -107,6 +107,7 @@ def first_sign_in(page, base: str) -> None:
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("heading", name="Set up two-factor sign-in").wait_for()
     assert page.locator(".qr svg").count() == 1
+    assert_accessible(page, "two-factor enrolment page")
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn on and sign in").click()
