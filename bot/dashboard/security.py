@@ -75,8 +75,8 @@ def client_ip() -> Optional[str]:
 def check_access() -> Optional[Response]:
     """before_request: load the session, then let the request through, redirect it to sign in,
     or refuse it."""
-    if request.endpoint is None:
-        return None  # Flask answers 404
+    if request.endpoint in (None, "static"):
+        return None  # Flask answers 404; stylesheet and script need no session (nor a database query)
     view = current_app.view_functions.get(request.endpoint)
     access = access_of(current_app, request.endpoint)
     g.current = sessions().load(request.cookies.get(SESSION_COOKIE),

@@ -20,13 +20,12 @@ from typing import Iterator
 
 import pyotp
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.conftest import throwaway_postgres_database
 from tests.integration.running_bot import RunningBot, start_bot
 from tests.integration.twilio_client import Webhook, rows, twilio_env
 from tests.twilio_stub import TwilioStub
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
@@ -84,7 +83,7 @@ def dashboard(request, tmp_path_factory, model_path) -> Iterator[Dashboard]:
         stack.callback(lambda: bot.process.poll() is None and bot.stop_with_ctrl_c())
         wait_for_health(f"http://127.0.0.1:{bot.dashboard_port}")
         add_health_visitor(url)
-        playwright = stack.enter_context(playwright_api.sync_playwright())
+        playwright = stack.enter_context(sync_playwright())
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         stack.callback(browser.close)
         yield Dashboard(bot, url, stub, browser)
