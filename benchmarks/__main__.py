@@ -9,6 +9,7 @@ model with the SQL tracker store `make run` uses (SQLite), to show what persiste
 
 Run: `make bench` (about 25 minutes on 2 cores; the peer's training is most of it).
 `make bench ARGS=--reuse-models` serves the models and training times of the previous run.
+The Twilio row (benchmarks/twilio.py) follows; `make bench ARGS="--only twilio"` runs only that.
 Figures go to stdout and var/bench/results.json.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Dict, List, Optional
 
 import aiohttp
 
+from benchmarks import twilio
 from bot.config import get_settings
 from bot.evaluation.nlu import TEST_SET_DIR, load_examples
 from tests.conftest import free_port
@@ -188,6 +190,11 @@ def train_or_reuse(contender: Contender, models: Path, previous: Dict[str, dict]
 
 
 def main(argv: List[str]) -> int:
+    only = argv[argv.index("--only") + 1] if "--only" in argv[:-1] else None
+    if only is not None and only != "twilio":
+        raise SystemExit("--only takes: twilio")
+    if only == "twilio":
+        return twilio.main(argv)
     reuse = "--reuse-models" in argv
     settings = get_settings()
     bench_dir = settings.var_dir / "bench"
@@ -213,7 +220,7 @@ def main(argv: List[str]) -> int:
     serve_and_load(ours_sql, texts, bench_dir)
     print_table(ours, ours_sql, peer)
     results.write_text(json.dumps([asdict(c) for c in (ours, ours_sql, peer)], indent=2, default=str))
-    return 0
+    return twilio.main(argv)
 
 
 if __name__ == "__main__":

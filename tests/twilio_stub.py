@@ -2,13 +2,15 @@
 
 It is a real HTTP server, so the bot's real twilio client builds, authenticates and sends every
 request; the stub records each one and answers as Twilio does: 201 with the message's JSON, or an
-error body with Twilio's code. Errors are injected per recipient (`fail_to`) or for the next
-requests (`fail_next`). It lives in tests/ beside the other test helpers, which the benchmarks
+error body with Twilio's code; GET lists the messages to a number (the sender asks after a
+crash). Errors are injected per recipient (`fail_to`) or for the next requests (`fail_next`). It lives in tests/ beside the other test helpers, which the benchmarks
 already import; nothing in bot/ depends on it.
 """
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import email.utils
 import json
 import re
 import threading
@@ -31,6 +33,7 @@ class SentMessage:
     account_sid: str
     params: Dict[str, str]
     received_at: float  # time.perf_counter() when it arrived
+    created: dt.datetime
 
     @property
     def to(self) -> str:
@@ -57,6 +60,7 @@ class TwilioStub:
         # recipient -> [failure, how many more times (None: always)]
         self._failures_to: Dict[str, list] = {}
         self._lock = threading.Condition()
+        self._listeners: List[Callable[[SentMessage], None]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -72,6 +76,15 @@ class TwilioStub:
     def __exit__(self, *exc_info: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def subscribe(self, listener: Callable[[SentMessage], None]) -> None:
+        """Call `listener` (from the server's thread) with every message accepted from now on."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[SentMessage], None]) -> None:
+        with self._lock:
+            self._listeners.remove(listener)
 
     def fail_next(self, failure: Failure, times: int = 1) -> None:
         with self._lock:
@@ -108,15 +121,36 @@ class TwilioStub:
                                         "more_info": f"https://www.twilio.com/docs/errors/{failure.code}",
                                         "status": failure.status}
             sid = "SM" + uuid.uuid4().hex
-            self.sent.append(SentMessage(sid, account_sid, params, time.perf_counter()))
+            message = SentMessage(sid, account_sid, params, time.perf_counter(),
+                                  dt.datetime.now(dt.timezone.utc))
+            self.sent.append(message)
             self._lock.notify_all()
-        return 201, {
-            "sid": sid, "account_sid": account_sid, "to": params.get("To"),
+            for listener in self._listeners:
+                listener(message)
+        return 201, self._resource(message)
+
+    @staticmethod
+    def _resource(message: SentMessage) -> dict:
+        params = message.params
+        # A template's text is the approved wording around its variable; the variable stands in.
+        body = params.get("Body") or json.loads(params.get("ContentVariables") or "{}").get("1", "")
+        return {
+            "sid": message.sid, "account_sid": message.account_sid, "to": params.get("To"),
             "from": params.get("From"), "messaging_service_sid": params.get("MessagingServiceSid"),
-            "body": params.get("Body", ""), "status": "queued", "num_segments": "1", "num_media": "0",
+            "body": body, "status": "queued", "num_segments": "1", "num_media": "0",
             "direction": "outbound-api", "api_version": "2010-04-01", "error_code": None,
-            "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json",
+            "date_created": email.utils.format_datetime(message.created, usegmt=True),
+            "uri": f"/2010-04-01/Accounts/{message.account_sid}/Messages/{message.sid}.json",
         }
+
+    def _listing(self, query: Dict[str, str]) -> Tuple[int, dict]:
+        """GET Messages.json filtered by To, newest first, as one page."""
+        with self._lock:
+            found = [m for m in self.sent if "To" not in query or m.to == query["To"]]
+        return 200, {"messages": [self._resource(m) for m in reversed(found)], "page": 0,
+                     "page_size": len(found), "start": 0, "end": max(len(found) - 1, 0),
+                     "next_page_uri": None, "previous_page_uri": None, "first_page_uri": None,
+                     "uri": "/2010-04-01/Accounts/Messages.json"}
 
     def _failure_for(self, to: str) -> Optional[Failure]:
         planned = self._failures_to.get(to)
@@ -136,6 +170,14 @@ class TwilioStub:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                path, _, query = self.path.partition("?")
+                if not MESSAGES_PATH.match(path):
+                    return self._reply(404, {"code": 20404, "message": "not found", "status": 404})
+                if not stub._authorised(self.headers.get("Authorization")):
+                    return self._reply(401, {"code": 20003, "message": "authenticate", "status": 401})
+                self._reply(*stub._listing(dict(parse_qsl(query))))
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 match = MESSAGES_PATH.match(self.path)
                 length = int(self.headers.get("Content-Length") or 0)

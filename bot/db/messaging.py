@@ -28,6 +28,7 @@ class InboundStatus(str, enum.Enum):
 
 class OutboundStatus(str, enum.Enum):
     QUEUED = "queued"        # waiting for the sender (also after a retryable error)
+    SENDING = "sending"      # handed to Twilio; if the process dies now, the sender asks Twilio
     SENT = "sent"            # Twilio accepted it; later statuses come from status callbacks
     DELIVERED = "delivered"
     READ = "read"

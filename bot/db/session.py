@@ -14,7 +14,17 @@ def engine_for(url: str) -> sa.engine.Engine:
     if url.startswith("sqlite"):
         # The Rasa server and the action server share the SQLite file: wait for a lock, don't fail.
         options["connect_args"] = {"timeout": 30}
+        engine = sa.create_engine(url, **options)
+        sa.event.listen(engine, "connect", _write_ahead_log)
+        return engine
     return sa.create_engine(url, **options)
+
+
+def _write_ahead_log(connection, _record) -> None:
+    """WAL: readers never wait for the writer, and a commit costs one fsync instead of three, with
+    the same durability (synchronous stays FULL). The mode is stored in the file, so Rasa's own
+    tracker-store connections to it use it too."""
+    connection.execute("PRAGMA journal_mode=WAL")
 
 
 @lru_cache(maxsize=8)

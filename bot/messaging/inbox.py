@@ -41,6 +41,9 @@ class Arrival:
 def store(session: Session, arrival: Arrival, now: Optional[dt.datetime] = None) -> bool:
     """Store the message and its sender; False if this MessageSid was stored before."""
     now = now or utcnow()
+    # The parent's row lock first: one parent's messages get their ids in commit order.
+    contacts.ensure_and_lock(session, arrival.sender_id, arrival.address, arrival.channel,
+                             arrival.our_address, now)
     stored = insert_unless_exists(session, InboundMessage.__table__, dict(
         message_sid=arrival.message_sid, sender_id=arrival.sender_id, channel=arrival.channel.value,
         body=arrival.body, num_media=arrival.num_media, has_location=arrival.has_location,
@@ -52,8 +55,13 @@ def store(session: Session, arrival: Arrival, now: Optional[dt.datetime] = None)
     return stored
 
 
-def due(session: Session, busy: Collection[str], limit: int) -> List[InboundMessage]:
-    """The oldest pending message of each parent not in `busy`, oldest first."""
+def claim(session: Session, busy: Collection[str], limit: int) -> List[InboundMessage]:
+    """The oldest pending message of each parent not in `busy`, oldest first, each with its attempt
+    counted (`attempts` above 1: an earlier attempt may have reached Rasa before the process died).
+
+    Counting and choosing in one transaction keeps it to one commit per batch. Several replicas
+    would also take a per-parent lock here (e.g. FOR UPDATE SKIP LOCKED on the contact row).
+    """
     earlier = aliased(InboundMessage)
     older_pending = (sa.select(earlier.id)
                      .where(earlier.sender_id == InboundMessage.sender_id,
@@ -65,7 +73,13 @@ def due(session: Session, busy: Collection[str], limit: int) -> List[InboundMess
              .order_by(InboundMessage.id).limit(limit))
     if busy:
         query = query.where(InboundMessage.sender_id.notin_(list(busy)))
-    return list(session.execute(query).scalars())
+    rows = list(session.execute(query).scalars())
+    if rows:
+        session.execute(sa.update(InboundMessage).where(InboundMessage.id.in_([r.id for r in rows]))
+                        .values(attempts=InboundMessage.attempts + 1))
+        for row in rows:
+            session.refresh(row, ["attempts"])
+    return rows
 
 
 def finish(session: Session, message_id: int, status: InboundStatus = InboundStatus.PROCESSED,
@@ -79,15 +93,7 @@ def finish(session: Session, message_id: int, status: InboundStatus = InboundSta
     return result.rowcount == 1
 
 
-def start_attempt(session: Session, message_id: int) -> int:
-    """Count an attempt before it starts; returns its number (above 1: an earlier one may have
-    reached Rasa before the process died)."""
+def record_attempt(session: Session, message_id: int, error: str) -> None:
+    """A failed attempt: keep the error and count the retry that follows it."""
     session.execute(sa.update(InboundMessage).where(InboundMessage.id == message_id)
-                    .values(attempts=InboundMessage.attempts + 1))
-    return session.execute(sa.select(InboundMessage.attempts).where(InboundMessage.id == message_id)
-                           ).scalar_one()
-
-
-def record_error(session: Session, message_id: int, error: str) -> None:
-    session.execute(sa.update(InboundMessage).where(InboundMessage.id == message_id)
-                    .values(last_error=error))
+                    .values(attempts=InboundMessage.attempts + 1, last_error=error))

@@ -73,25 +73,48 @@ def _queue(session: Session, sender_id: Optional[str], address: str, text: str, 
     return rows
 
 
-def due(session: Session, now: dt.datetime, busy: Collection[str], limit: int) -> List[OutboundMessage]:
-    """The oldest queued message of each recipient whose turn it is, skipping recipients in `busy`.
+def claim(session: Session, now: dt.datetime, busy: Collection[str], limit: int) -> List[OutboundMessage]:
+    """Take the oldest queued message of each recipient whose turn it is, marking it "sending".
 
-    A recipient's later message waits while an earlier one is still queued (e.g. backing off after
-    a 429), so parts and replies never overtake each other.
+    A recipient's later message waits while an earlier one is queued (e.g. backing off after a 429)
+    or being sent, so parts and replies never overtake each other. "sending" is committed before
+    Twilio is called: after a crash the sender knows which messages may or may not have gone.
     """
     earlier = aliased(OutboundMessage)
-    older_queued = (sa.select(earlier.id)
-                    .where(earlier.to_address == OutboundMessage.to_address,
-                           earlier.status == OutboundStatus.QUEUED.value,
-                           earlier.id < OutboundMessage.id)
-                    .exists())
+    older_waiting = (sa.select(earlier.id)
+                     .where(earlier.to_address == OutboundMessage.to_address,
+                            earlier.status.in_([OutboundStatus.QUEUED.value, OutboundStatus.SENDING.value]),
+                            earlier.id < OutboundMessage.id)
+                     .exists())
     query = (sa.select(OutboundMessage)
              .where(OutboundMessage.status == OutboundStatus.QUEUED.value,
-                    OutboundMessage.next_attempt_at <= now, ~older_queued)
+                    OutboundMessage.next_attempt_at <= now, ~older_waiting)
              .order_by(OutboundMessage.id).limit(limit))
     if busy:
         query = query.where(OutboundMessage.to_address.notin_(list(busy)))
-    return list(session.execute(query).scalars())
+    rows = list(session.execute(query).scalars())
+    for row in rows:
+        row.status, row.updated_at = OutboundStatus.SENDING.value, now
+    return rows
+
+
+def in_doubt(session: Session) -> List[OutboundMessage]:
+    """Messages a previous process was sending when it stopped: Twilio may or may not have them."""
+    return list(session.execute(sa.select(OutboundMessage)
+                                .where(OutboundMessage.status == OutboundStatus.SENDING.value)
+                                .order_by(OutboundMessage.id)).scalars())
+
+
+def known_sids(session: Session, sids: Collection[str]) -> set:
+    if not sids:
+        return set()
+    return set(session.execute(sa.select(OutboundMessage.twilio_sid)
+                               .where(OutboundMessage.twilio_sid.in_(list(sids)))).scalars())
+
+
+def requeue(session: Session, message_id: int) -> None:
+    session.execute(sa.update(OutboundMessage).where(OutboundMessage.id == message_id).values(
+        status=OutboundStatus.QUEUED.value, updated_at=utcnow()))
 
 
 def mark_sent(session: Session, message_id: int, twilio_sid: str, content_sid: Optional[str]) -> None:
@@ -103,7 +126,7 @@ def mark_sent(session: Session, message_id: int, twilio_sid: str, content_sid: O
 
 def mark_retry(session: Session, message_id: int, error_code: str, error: str, retry_at: dt.datetime) -> None:
     session.execute(sa.update(OutboundMessage).where(OutboundMessage.id == message_id).values(
-        attempts=OutboundMessage.attempts + 1, error_code=error_code, error_message=error,
+        status=OutboundStatus.QUEUED.value, attempts=OutboundMessage.attempts + 1, error_code=error_code, error_message=error,
         next_attempt_at=retry_at, updated_at=utcnow()))
 
 

@@ -13,7 +13,7 @@ import json
 import logging
 import random
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Set
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from sqlalchemy.orm import sessionmaker
 
@@ -21,7 +21,8 @@ from bot.config import Settings
 from bot.db.messaging import Channel, Contact, OutboundMessage
 from bot.db.models import utcnow
 from bot.messaging import contacts, outbox
-from bot.messaging.twilio_client import SendError, TwilioApi
+from bot.messaging.contacts import as_utc
+from bot.messaging.twilio_client import SendError, SentRecord, TwilioApi
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ POLL_SECONDS = 1.0
 OPTED_OUT = "21610"
 OUTSIDE_WINDOW = "63016"
 STATUS_PATH = "/webhooks/twilio/status"
+# Twilio's clock and ours may differ a little; look a bit earlier than we started sending.
+CLOCK_SKEW = dt.timedelta(minutes=2)
 
 
 @dataclass
@@ -95,13 +98,14 @@ class OutboxSender:
         """Send until cancelled; picks up whatever a previous process left queued."""
         api = TwilioApi(self.settings)
         try:
+            while not await self._settled(api):
+                await asyncio.sleep(POLL_SECONDS)
             while True:
                 self._wake.clear()
-                free = CONCURRENT_SENDS - len(self._busy)
-                rows = await asyncio.to_thread(self._due, free) if free > 0 else []
-                for row in rows:
+                rows = await self._next_rows()
+                for row, decision in rows:
                     self._busy.add(row.to_address)
-                    task = asyncio.create_task(self._send(api, row))
+                    task = asyncio.create_task(self._send(api, row, decision))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
                 if not rows:
@@ -112,19 +116,60 @@ class OutboxSender:
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await api.close()
 
+    async def _settled(self, api: TwilioApi) -> bool:
+        """Settle what a previous process was sending when it died: if Twilio has it, it was sent;
+        if not, it is queued again. So a crash neither loses a reply nor sends it twice."""
+        try:
+            in_doubt = await asyncio.to_thread(self._in_doubt)
+            for row in in_doubt:
+                records = await api.sent_since(row.to_address, as_utc(row.updated_at) - CLOCK_SKEW)
+                await asyncio.to_thread(self._settle, row, records)
+            return True
+        except Exception:  # noqa: BLE001 - nothing is sent until this succeeds
+            logger.exception("outbox sender: could not check messages in doubt with Twilio; trying again")
+            return False
+
+    def _in_doubt(self) -> List[OutboundMessage]:
+        with self.sessions() as session:
+            return outbox.in_doubt(session)
+
+    def _settle(self, row: OutboundMessage, records: List[SentRecord]) -> None:
+        with self.sessions.begin() as session:
+            taken = outbox.known_sids(session, [r.sid for r in records])
+            match = next((r for r in records if r.sid not in taken and row.body in r.body), None)
+            if match:
+                logger.info("outbox message %s was sent before a restart (%s)", row.id, match.sid)
+                outbox.mark_sent(session, row.id, match.sid, None)
+            else:
+                outbox.requeue(session, row.id)
+
     async def _sleep(self) -> None:
         try:
             await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
         except asyncio.TimeoutError:
             pass
 
-    def _due(self, limit: int):
-        with self.sessions() as session:
-            return outbox.due(session, utcnow(), self._busy, limit)
-
-    async def _send(self, api: TwilioApi, row: OutboundMessage) -> None:
+    async def _next_rows(self) -> List[Tuple[OutboundMessage, Plan]]:
+        """The next messages to send; none (and a log line) while the database is unreachable."""
+        free = CONCURRENT_SENDS - len(self._busy)
+        if free <= 0:
+            return []
         try:
-            decision = await asyncio.to_thread(self._plan, row)
+            return await asyncio.to_thread(self._due, free)
+        except Exception:  # noqa: BLE001 - keep the sender alive; the rows wait in the database
+            logger.exception("outbox sender: could not read the outbox; trying again")
+            return []
+
+    def _due(self, limit: int) -> List[Tuple[OutboundMessage, Plan]]:
+        """Claim the next messages and decide how to send each, in one transaction."""
+        with self.sessions.begin() as session:
+            now = utcnow()
+            rows = outbox.claim(session, now, self._busy, limit)
+            return [(row, plan(self.settings, row, session.get(Contact, row.sender_id) if row.sender_id
+                               else None, now)) for row in rows]
+
+    async def _send(self, api: TwilioApi, row: OutboundMessage, decision: Plan) -> None:
+        try:
             if decision.suppress or decision.fail:
                 await asyncio.to_thread(self._record_not_sent, row, decision)
                 return
@@ -140,11 +185,6 @@ class OutboxSender:
         finally:
             self._busy.discard(row.to_address)
             self._wake.set()
-
-    def _plan(self, row: OutboundMessage) -> Plan:
-        with self.sessions() as session:
-            contact = session.get(Contact, row.sender_id) if row.sender_id else None
-            return plan(self.settings, row, contact, utcnow())
 
     def _record_not_sent(self, row: OutboundMessage, decision: Plan) -> None:
         with self.sessions.begin() as session:

@@ -6,9 +6,10 @@ The real twilio library builds every request; only the host changes. Errors come
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -24,6 +25,13 @@ REQUEST_TIMEOUT_SECONDS = 15.0
 class Sent:
     sid: str
     status: str
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    sid: str
+    body: str
+    created: Optional[dt.datetime]
 
 
 class SendError(Exception):
@@ -65,6 +73,18 @@ class TwilioApi:
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
             raise SendError("network", f"{type(error).__name__}: {error}", retryable=True) from None
         return Sent(sid=message.sid, status=str(message.status))
+
+    async def sent_since(self, to: str, since: dt.datetime) -> List[SentRecord]:
+        """Messages Twilio has to `to` created at or after `since` (to settle a send in doubt)."""
+        try:
+            found = await self._client.messages.list_async(to=to, date_sent_after=since, limit=100)
+        except TwilioRestException as error:
+            raise SendError(str(error.code or error.status), error.msg or str(error),
+                            error.status == 429 or error.status >= 500) from None
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            raise SendError("network", f"{type(error).__name__}: {error}", retryable=True) from None
+        return [SentRecord(m.sid, m.body or "", m.date_created) for m in found
+                if m.date_created is None or m.date_created >= since]
 
     async def close(self) -> None:
         await self._http.close()

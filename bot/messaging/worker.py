@@ -13,6 +13,7 @@ replies Rasa gave then are queued instead of asking Rasa a second time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, List, Optional, Set
@@ -63,8 +64,7 @@ class InboxWorker:
         try:
             while True:
                 self._wake.clear()
-                free = CONCURRENT_PARENTS - len(self._busy)
-                rows = await asyncio.to_thread(self._due, free) if free > 0 else []
+                rows = await self._next_rows()
                 for row in rows:
                     self._busy.add(row.sender_id)
                     task = asyncio.create_task(self._process(row))
@@ -80,30 +80,46 @@ class InboxWorker:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    async def _next_rows(self) -> List[InboundMessage]:
+        """The next messages to start; none (and a log line) while the database is unreachable."""
+        free = CONCURRENT_PARENTS - len(self._busy)
+        if free <= 0:
+            return []
+        try:
+            return await asyncio.to_thread(self._due, free)
+        except Exception:  # noqa: BLE001 - keep the worker alive; the rows wait in the database
+            logger.exception("inbox worker: could not read the inbox; trying again")
+            return []
+
     def _due(self, limit: int) -> List[InboundMessage]:
-        with self.sessions() as session:
-            return inbox.due(session, self._busy, limit)
+        with self.sessions.begin() as session:
+            return inbox.claim(session, self._busy, limit)
 
     async def _process(self, row: InboundMessage) -> None:
         """Handle one message, retrying with backoff; the parent stays busy meanwhile, so order holds."""
+        attempt = row.attempts  # counted when it was claimed
+        # Above 1, an earlier attempt may have reached Rasa before its process died.
+        maybe_handled = attempt > 1
         try:
             while True:
-                attempt = await asyncio.to_thread(self._start_attempt, row.id)
-                if attempt > MAX_ATTEMPTS:
-                    logger.error("inbound message %s: giving up after %s attempts", row.id, MAX_ATTEMPTS)
-                    await self._finish(row, Outcome([keywords.FAILURE_REPLY], "system"), InboundStatus.FAILED)
-                    return
                 try:
-                    # A message started before may have reached Rasa before the process died.
-                    outcome = await self._outcome(row, maybe_handled=attempt > 1)
+                    if attempt > MAX_ATTEMPTS:
+                        logger.error("inbound message %s: giving up after %s attempts", row.id, MAX_ATTEMPTS)
+                        await self._finish(row, Outcome([keywords.FAILURE_REPLY], "system"),
+                                           InboundStatus.FAILED)
+                        return
+                    outcome = await self._outcome(row, maybe_handled)
                     await self._finish(row, outcome, InboundStatus.PROCESSED)
                     return
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:  # noqa: BLE001 - recorded, retried, then answered
                     logger.exception("inbound message %s: attempt %s failed", row.id, attempt)
-                    await asyncio.to_thread(self._record_error, row.id, f"{type(error).__name__}: {error}")
-                    await asyncio.sleep(2 ** attempt)
+                    maybe_handled = True
+                    await asyncio.sleep(min(2 ** attempt, 60))
+                    attempt += 1
+                    with contextlib.suppress(Exception):
+                        await asyncio.to_thread(self._record_attempt, row.id, f"{type(error).__name__}: {error}")
         finally:
             self._busy.discard(row.sender_id)
             self._wake.set()
@@ -174,10 +190,6 @@ class InboxWorker:
                 outbox.queue_message(session, row.sender_id, reply, origin=outcome.origin,
                                      inbound_id=row.id, ignores_opt_out=outcome.keyword == Keyword.OPT_OUT)
 
-    def _start_attempt(self, message_id: int) -> int:
+    def _record_attempt(self, message_id: int, error: str) -> None:
         with self.sessions.begin() as session:
-            return inbox.start_attempt(session, message_id)
-
-    def _record_error(self, message_id: int, error: str) -> None:
-        with self.sessions.begin() as session:
-            inbox.record_error(session, message_id, error)
+            inbox.record_attempt(session, message_id, error)

@@ -14,12 +14,16 @@ import time
 from typing import Iterator, List
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from twilio.request_validator import RequestValidator
 
 from bot.messaging import keywords
 from bot.messaging.pseudonym import sender_id_for
 from tests.conftest import throwaway_postgres_database
 from tests.integration.running_bot import RunningBot, child_pid, start_bot
 from tests.integration.twilio_client import (
+    AUTH_TOKEN,
     OUR_SMS,
     OUR_WHATSAPP,
     PUBLIC_URL,
@@ -62,7 +66,7 @@ class Setup:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if (all(r["status"] != "pending" for r in self.inbound(address))
-                    and all(r["status"] != "queued" for r in self.outbound(address))):
+                    and all(r["status"] not in ("queued", "sending") for r in self.outbound(address))):
                 return
             time.sleep(0.2)
         raise AssertionError(f"messages from or to {address} still pending")
@@ -274,6 +278,41 @@ def test_a_staff_message_outside_the_whatsapp_window_goes_as_the_approved_templa
     assert sent[-1].params["ContentSid"] == TEMPLATE_SID
     assert "Your health visitor will call at 2pm." in sent[-1].params["ContentVariables"]
     assert "Body" not in sent[-1].params
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mutation=st.sampled_from(["change", "add", "remove", "url", "query", "truncate"]), data=st.data())
+def test_any_mutation_of_a_signed_request_is_refused_by_the_server_and_nothing_is_stored(setup, mutation, data):
+    address = parent(16)
+    form = {"MessageSid": new_sid(), "AccountSid": "AC" + "0" * 32, "From": address, "To": OUR_SMS,
+            "Body": data.draw(st.text(max_size=200)), "NumMedia": "0"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL + WEBHOOK, form)
+    path, sent = WEBHOOK, dict(form)
+    if mutation == "change":
+        sent["Body"] = form["Body"] + data.draw(st.text(min_size=1, max_size=5))
+    elif mutation == "add":
+        sent["Extra"] = ""
+    elif mutation == "remove":
+        del sent[data.draw(st.sampled_from(sorted(form)))]
+    elif mutation == "url":
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(
+            data.draw(st.sampled_from(["http://bot.example.org", "https://other.example.org"])) + WEBHOOK, form)
+    elif mutation == "query":
+        path = WEBHOOK + "?x=1"
+    else:
+        signature = signature[:data.draw(st.integers(0, len(signature) - 1))]
+    assert setup.webhook.post(sent, path=path, signature=signature)[0] == 403
+    assert not [r for r in setup.inbound(address) if r["message_sid"] == form["MessageSid"]]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.text(max_size=300), media=st.booleans())
+def test_every_genuine_request_including_media_only_is_accepted_and_stored(setup, body, media):
+    address = parent(17)
+    sid = new_sid()
+    extra = dict(NumMedia="1", MediaUrl0="https://api.twilio.com/m/ME1") if media else {}
+    assert setup.webhook.text(address, "" if media else body, sid=sid, **extra)[0] == 200
+    assert [r["message_sid"] for r in setup.inbound(address) if r["message_sid"] == sid] == [sid]
 
 
 def test_a_message_acknowledged_just_before_the_server_is_killed_is_answered_after_restart(setup):

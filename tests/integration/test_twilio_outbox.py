@@ -45,7 +45,7 @@ def test_queueing_to_a_sender_id_that_never_texted_is_refused(sessions):
         outbox.queue_to_number(session, OUR_SMS, "hello", origin="nobody")
 
 
-def test_only_the_oldest_queued_message_of_each_recipient_is_due(sessions):
+def test_only_the_oldest_queued_message_of_each_recipient_is_claimed(sessions):
     add_contact(sessions, "sms-a", PARENT_SMS)
     add_contact(sessions, "wa-b", PARENT_WA)
     with sessions.begin() as session:
@@ -55,12 +55,17 @@ def test_only_the_oldest_queued_message_of_each_recipient_is_due(sessions):
         alert = outbox.queue_to_number(session, "+447700900123", "case 7 is urgent", origin="alert")[0].id
     later = utcnow() + dt.timedelta(seconds=1)
     with sessions.begin() as session:
-        assert [r.id for r in outbox.due(session, later, busy=(), limit=10)] == [first_a, first_b, alert]
-        assert [r.id for r in outbox.due(session, later, busy={PARENT_SMS}, limit=10)] == [first_b, alert]
+        assert [r.id for r in outbox.claim(session, later, busy={PARENT_SMS}, limit=10)] == [first_b, alert]
+    with sessions.begin() as session:
+        # "two" waits while "one" is queued, and while it is being sent.
+        assert [r.id for r in outbox.claim(session, later, busy=(), limit=10)] == [first_a]
+        assert outbox.claim(session, later, busy=(), limit=10) == []
+        assert [r.id for r in outbox.in_doubt(session)] == [first_a, first_b, alert]
         outbox.mark_retry(session, first_a, "429", "too many requests", later + dt.timedelta(minutes=1))
     with sessions.begin() as session:
-        # "two" must not overtake "one" while "one" backs off.
-        assert [r.id for r in outbox.due(session, later, busy=(), limit=10)] == [first_b, alert]
+        # Backing off, "one" is queued again, and "two" still must not overtake it.
+        assert outbox.claim(session, later, busy=(), limit=10) == []
+        assert session.get(outbox.OutboundMessage, first_a).status == "queued"
 
 
 def test_opting_out_suppresses_everything_queued_except_the_confirmation(sessions):
@@ -72,8 +77,7 @@ def test_opting_out_suppresses_everything_queued_except_the_confirmation(session
                                             origin="system", ignores_opt_out=True)[0].id
     with sessions.begin() as session:
         assert contacts.is_opted_out(session, "sms-a")
-        statuses = {r.id: r.status for r in outbox.due(session, utcnow(), busy=(), limit=10)}
-        assert statuses == {confirmation: "queued"}
+        assert [r.id for r in outbox.claim(session, utcnow(), busy=(), limit=10)] == [confirmation]
         assert session.get(outbox.OutboundMessage, waiting).status == OutboundStatus.SUPPRESSED.value
         contacts.opt_in(session, "sms-a")
     with sessions.begin() as session:
@@ -109,3 +113,41 @@ def test_the_whatsapp_window_closes_24_hours_after_the_parents_last_message(sess
     with sessions.begin() as session:
         assert outbox.whatsapp_window_open(session, "wa-b")
         assert contacts.contact(session, "wa-b").our_address == OUR_SMS
+
+
+def test_a_message_in_doubt_after_a_crash_is_marked_sent_if_twilio_has_it_and_queued_again_if_not(
+        database_url, sessions):
+    """The sender, started against the stub, settles "sending" rows left by a dead process."""
+    import asyncio
+
+    from bot.config import load_settings
+    from bot.messaging.sender import OutboxSender
+    from bot.messaging.twilio_client import TwilioApi
+    from tests.twilio_stub import TwilioStub
+
+    add_contact(sessions, "sms-a", PARENT_SMS)
+    with sessions.begin() as session:
+        went = outbox.queue_message(session, "sms-a", "Sleep baby on their back.", origin="bot")[0].id
+        lost = outbox.queue_to_number(session, "+447700900123", "Case 3 is urgent.", origin="alert")[0].id
+        # Both were being sent when the process died.
+        assert len(outbox.claim(session, utcnow(), busy=(), limit=10)) == 2
+    with TwilioStub() as stub:
+        settings = load_settings({"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC1", "PUBLIC_URL": "https://x.org",
+                                  "TWILIO_API_BASE": stub.base_url, "DATABASE_URL": database_url})
+
+        async def settle() -> bool:
+            api = TwilioApi(settings)
+            try:
+                with sessions() as session:
+                    body = session.get(outbox.OutboundMessage, went).body
+                await api.send({"to": PARENT_SMS, "from_": OUR_SMS, "body": body})  # it did reach Twilio
+                return await OutboxSender(settings, sessions)._settled(api)
+            finally:
+                await api.close()
+
+        assert asyncio.run(settle())
+        [twilio_message] = stub.sent
+    with sessions.begin() as session:
+        first, second = session.get(outbox.OutboundMessage, went), session.get(outbox.OutboundMessage, lost)
+        assert (first.status, first.twilio_sid) == ("sent", twilio_message.sid)
+        assert (second.status, second.twilio_sid) == ("queued", None)

@@ -1,0 +1,223 @@
+"""The Twilio row of `make bench`: this project's channel against Rasa's built-in Twilio connector.
+
+Both serve the same model with the same SQL tracker store (SQLite, as `make run`), receive the same
+signed webhook requests, and send their replies to the same local Twilio stub (tests/twilio_stub.py)
+through the real twilio library. At each concurrency level, that many parents each send messages
+one after another, each waiting for the answer before the next, as a person would. Measured:
+
+- acknowledgement: the webhook's HTTP round trip, what Twilio waits for (its limit is 15 s);
+- time to reply: from sending the webhook to the stub receiving the first reply to that parent.
+
+Run alone: `python -m benchmarks.twilio` or `make bench ARGS="--only twilio"` (about 3 minutes).
+Figures go to stdout and var/bench/twilio.json.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+from urllib.parse import urlencode
+
+import aiohttp
+from twilio.request_validator import RequestValidator
+
+from bot.config import get_settings
+from bot.db.migrate import upgrade
+from bot.evaluation.nlu import TEST_SET_DIR, load_examples
+from tests.conftest import free_port
+from tests.twilio_stub import SentMessage, TwilioStub
+
+LEVELS = ((1, 20), (10, 10), (50, 4))  # (concurrent parents, messages each)
+REPLY_TIMEOUT_SECONDS = 60
+AUTH_TOKEN = "bench-auth-token"
+ACCOUNT_SID = "AC" + "b" * 32
+PUBLIC_URL = "https://bot.example.org"
+OUR_NUMBER = "+447700900900"
+WEBHOOK = "/webhooks/twilio/webhook"
+CONSENT_INTENTS = {"affirm", "deny", "withdraw_consent"}
+
+
+@dataclass
+class Contender:
+    name: str
+    command: List[str]
+    env: Dict[str, str]
+    figures: Dict[str, float] = field(default_factory=dict)
+
+
+class Replies:
+    """Turns the stub's thread callbacks into futures the load generator awaits, one per parent."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.waiting: Dict[str, asyncio.Future] = {}
+
+    def expect(self, address: str) -> asyncio.Future:
+        future = self.loop.create_future()
+        self.waiting[address] = future
+        return future
+
+    def received(self, message: SentMessage) -> None:
+        self.loop.call_soon_threadsafe(self._resolve, message.to, message.received_at)
+
+    def _resolve(self, address: str, at: float) -> None:
+        future = self.waiting.pop(address, None)
+        if future is not None and not future.done():
+            future.set_result(at)
+
+
+def texts() -> List[str]:
+    """Held-out questions answered by rules alone (no risk, no consent), so no action server is needed."""
+    root = get_settings().project_root
+    return [e.text for e in load_examples(root / TEST_SET_DIR)
+            if not e.intent.startswith("risk_") and e.intent not in CONSENT_INTENTS]
+
+
+async def send(session: aiohttp.ClientSession, port: int, address: str, text: str) -> Tuple[int, float]:
+    form = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID, "From": address,
+            "To": OUR_NUMBER, "Body": text, "NumMedia": "0"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL + WEBHOOK, form)
+    async with session.post(f"http://127.0.0.1:{port}{WEBHOOK}", data=urlencode(form),
+                            headers={"Content-Type": "application/x-www-form-urlencoded",
+                                     "X-Twilio-Signature": signature}) as response:
+        await response.read()
+        return response.status, time.perf_counter()
+
+
+async def load(port: int, replies: Replies, corpus: List[str], parents: int, each: int,
+               tag: str) -> Dict[str, float]:
+    acks: List[float] = []
+    to_reply: List[float] = []
+    failures = {"non-2xx": 0, "no reply": 0}
+
+    async def parent(index: int, session: aiohttp.ClientSession) -> None:
+        address = f"+44770{abs(hash((tag, index))) % 10**6:06d}"
+        for n in range(each):
+            waiting = replies.expect(address)
+            started = time.perf_counter()
+            status, acked = await send(session, port, address, corpus[(index * 7 + n) % len(corpus)])
+            if status >= 300:
+                failures["non-2xx"] += 1
+                continue
+            acks.append(acked - started)
+            try:
+                to_reply.append(await asyncio.wait_for(waiting, REPLY_TIMEOUT_SECONDS) - started)
+            except asyncio.TimeoutError:
+                failures["no reply"] += 1
+
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        await asyncio.gather(*(parent(i, session) for i in range(parents)))
+    return {**summary("ack", acks), **summary("reply", to_reply), **failures}
+
+
+def summary(name: str, seconds: List[float]) -> Dict[str, float]:
+    if len(seconds) < 2:
+        return {f"{name} p50 (ms)": float("nan"), f"{name} p99 (ms)": float("nan")}
+    q = statistics.quantiles(seconds, n=100, method="inclusive")
+    return {f"{name} p50 (ms)": q[49] * 1000, f"{name} p99 (ms)": q[98] * 1000}
+
+
+async def wait_ready(port: int, process: subprocess.Popen, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError("the Rasa server exited during start-up")
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.5)
+    raise TimeoutError("the Rasa server did not start")
+
+
+async def measure(contender: Contender, stub: TwilioStub, corpus: List[str], log: Path) -> None:
+    port = free_port()
+    stack = contextlib.ExitStack()
+    with open(log, "w") as output:
+        process = subprocess.Popen([*contender.command, "--port", str(port)], env=contender.env,
+                                   stdout=output, stderr=subprocess.STDOUT)
+    try:
+        await wait_ready(port, process)
+        replies = Replies(asyncio.get_running_loop())
+        stub.subscribe(replies.received)
+        stack.callback(stub.unsubscribe, replies.received)
+        await load(port, replies, corpus, 1, 2, f"{contender.name}-warm-up")  # TensorFlow graphs
+        for parents, each in LEVELS:
+            print(f"[twilio:{contender.name}] {parents} parents…", flush=True)
+            result = await load(port, replies, corpus, parents, each, f"{contender.name}-{parents}")
+            contender.figures.update({f"c={parents} {k}": v for k, v in result.items()})
+    finally:
+        stack.close()
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def contenders(bench_dir: Path, stub: TwilioStub) -> List[Contender]:
+    settings = get_settings()
+    # A copy, so both serve the same model even if `make train` replaces models/current.tar.gz meanwhile.
+    model = str(bench_dir / "twilio-model.tar.gz")
+    shutil.copyfile(settings.model_path, model)
+    python = sys.executable
+    base_env = {**os.environ, "ACTIONS_PORT": str(free_port()), "TWILIO_API_BASE": stub.base_url}
+    ours_dir, stock_dir = bench_dir / "twilio-ours", bench_dir / "twilio-stock"
+    for directory in (ours_dir, stock_dir):
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "app.db").unlink(missing_ok=True)
+    upgrade(f"sqlite:///{ours_dir / 'app.db'}")
+    stock_credentials = stock_dir / "credentials.yml"
+    stock_credentials.write_text(
+        f"twilio:\n  account_sid: {ACCOUNT_SID}\n  auth_token: {AUTH_TOKEN}\n  twilio_number: \"{OUR_NUMBER}\"\n")
+    rasa_args = ["run", "--model", model, "--endpoints", str(settings.project_root / "endpoints.yml")]
+    ours = Contender("this project", [str(Path(python).with_name("rasa")), *rasa_args, "--credentials",
+                                      str(settings.project_root / "credentials.yml")], {
+        **base_env, "DATABASE_URL": f"sqlite:///{ours_dir / 'app.db'}", "BOT_VAR_DIR": str(ours_dir),
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_SMS_FROM": OUR_NUMBER, "SENDER_ID_SECRET": "bench"})
+    stock = Contender("rasa twilio", [python, "-m", "benchmarks.twilio_peer", *rasa_args, "--credentials",
+                                      str(stock_credentials)], {
+        **base_env, "DATABASE_URL": f"sqlite:///{stock_dir / 'app.db'}", "BOT_VAR_DIR": str(stock_dir)})
+    return [ours, stock]
+
+
+def print_table(ours: Contender, stock: Contender) -> None:
+    print(f"\n{'Twilio webhook':32} {'this project':>13} {'rasa twilio':>12} {'ratio':>6}")
+    for key, value in ours.figures.items():
+        other = stock.figures.get(key, float("nan"))
+        ratio = value / other if other else float("nan")
+        print(f"{key:32} {value:13.1f} {other:12.1f} {ratio:6.2f}")
+    print("ratio = this project / Rasa's built-in twilio connector (same model, SQLite tracker store)")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    bench_dir = get_settings().var_dir / "bench"
+    corpus = texts()
+    with TwilioStub() as stub:
+        ours, stock = contenders(bench_dir, stub)
+        for contender in (ours, stock):
+            log = bench_dir / f"twilio-{contender.name.replace(' ', '-')}.log"
+            print(f"[twilio:{contender.name}] serving {bench_dir / 'twilio-model.tar.gz'} (log: {log})", flush=True)
+            asyncio.run(measure(contender, stub, corpus, log))
+    print_table(ours, stock)
+    (bench_dir / "twilio.json").write_text(json.dumps([asdict(c) for c in (ours, stock)], indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
