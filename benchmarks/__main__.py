@@ -72,8 +72,10 @@ def train(contender: Contender, out: Path) -> None:
 
 def measure_in_subprocess(code: str, env: Dict[str, str]) -> dict:
     """Run `code` in a fresh interpreter, so one model's memory never counts against the other."""
-    result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, **env})
+    if result.returncode != 0:
+        raise RuntimeError(f"measurement failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
