@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import List, Optional
 
 from bot.config import get_settings
@@ -32,9 +33,15 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from bot.evaluation import gate
+    from bot.evaluation import gate, risk
 
-    return gate.main(get_settings(), gates=args.gate or ())
+    gates = args.gate or ()
+    reports = [args.only] if args.only else GATES
+    if not set(gates) <= set(reports):
+        print(f"--gate {' '.join(gates)} needs its report, but --only {args.only} skips it")
+        return 2
+    return gate.main(get_settings(), gates=gates, reports=reports,
+                     risk_set=Path(args.risk_set) if args.risk_set else risk.TEST_SET)
 
 
 def _check_content(args: argparse.Namespace) -> int:
@@ -83,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="score the model on the held-out test set")
     evaluate.add_argument("--gate", action="append", choices=GATES,
                           help="exit 1 when this gate fails (repeatable)")
+    evaluate.add_argument("--only", choices=GATES, help="run only this report")
+    evaluate.add_argument("--risk-set", metavar="PATH",
+                          help="score risk on this labelled set (e.g. a development set in "
+                               "tests/evaluation/risk_dev/) instead of the blind test set")
     evaluate.set_defaults(func=_evaluate)
     commands.add_parser(
         "check-content", help="check every response's sources, SMS length and reading age"

@@ -2,11 +2,14 @@
 
 The set (tests/evaluation/risk/) was written blind, from the category descriptions only, and is
 kept apart from the training data and the phrase list. A missed emergency is the worst error this
-product can make, so its recall must be exactly 1.00.
+product can make, so its recall must be exactly 1.00. Its report shows only the figures, never the
+messages it got wrong: once someone reads those and tunes the phrases, the set stops measuring
+anything. Trainers score the development sets (tests/evaluation/risk_dev/) instead, whose reports
+list every error.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
@@ -93,10 +96,23 @@ def format_report(report: RiskReport) -> str:
     return "\n".join(lines)
 
 
-def evaluate(settings: Settings) -> RiskReport:
-    pairs = load_test_set(settings.project_root / TEST_SET)
+def is_blind(settings: Settings, test_set: Path) -> bool:
+    return (settings.project_root / test_set).resolve() == (settings.project_root / TEST_SET).resolve()
+
+
+def report_name(settings: Settings, test_set: Path) -> str:
+    """The blind set's report keeps its well-known name; a development set's is named after it."""
+    return "risk_evaluation.json" if is_blind(settings, test_set) else f"risk_evaluation_{test_set.stem}.json"
+
+
+def evaluate(settings: Settings, test_set: Path = TEST_SET) -> RiskReport:
+    """Score `test_set` (the blind set unless told otherwise); its errors are hidden if it is blind."""
+    pairs = load_test_set(settings.project_root / test_set)
     parsed = parse_all(settings.model_path, [t for t, _ in pairs])
     report = score(pairs, [p["risk"]["category"] for p in parsed])
+    if is_blind(settings, test_set):
+        report = replace(report, misses=[])
+    print(f"risk detection on {test_set}")
     print(format_report(report))
-    write_report(settings, "risk_evaluation.json", asdict(report))
+    write_report(settings, report_name(settings, test_set), asdict(report))
     return report

@@ -49,14 +49,15 @@ def model_category(intent_ranking: List[Dict[str, Any]], threshold: float) -> Op
 def assess(text: str, intent_ranking: List[Dict[str, Any]], phrases: PhraseList,
            model_threshold: float) -> Assessment:
     """Either layer can raise a risk. The phrase layer wins when both fire, since it names the
-    words a health visitor will want to see; the model alone is ignored when the message carries
-    a negation or a hypothetical, which the phrase layer can read and the model cannot."""
+    words a health visitor will want to see, unless only the model sees an emergency; the model alone is ignored when the message denies a
+    risky act or opens as a question or another person's story, which the model cannot read."""
     match, context = best_match(text, phrases)
-    if match:
-        return _assessment(match.category, match.label)
     category = model_category(intent_ranking, model_threshold)
-    if category is Category.EMERGENCY and not context.emergency_hypothetical:
+    model_emergency = category is Category.EMERGENCY and not context.emergency_hypothetical
+    if match and (match.category is Category.EMERGENCY or not model_emergency):
+        return _assessment(match.category, match.label)
+    if model_emergency:  # "giving birth, my parents do not know i am pregnant": 999 comes first
         return _assessment(category, MODEL_MATCH)
-    if category and not (context.negated or context.hypothetical):
+    if category and not context.silences(category):
         return _assessment(category, MODEL_MATCH)
     return NO_RISK

@@ -24,19 +24,41 @@ COORDINATORS = frozenset({"or", "and", "nor"})
 NEGATIONS = frozenset({"never", "not", "no", "nobody", "without", "stopped", "quit"})
 # Hypothetical and general-question cues, as word sequences.
 HYPOTHETICAL_CUES = (
-    ("if",), ("in", "case"), ("what", "happens"), ("signs", "of"), ("is", "it"),
-    ("what", "is", "the"), ("how", "risky"),
+    ("if",), ("in", "case"), ("what", "happens"), ("signs", "of"), ("is", "it"), ("is", "there"),
+    ("what", "is", "the", "risk"), ("what", "is", "the", "chance"), ("how", "risky"),
+    ("can", "we"), ("can", "you"), ("how", "would", "i", "tell"),
     ("how", "dangerous"), ("can", "i"), ("should", "i"), ("could", "i"),
     ("how", "do", "i", "know"), ("how", "would", "i", "know"), ("risk", "of"), ("chance", "of"),
     ("ever",), ("years", "ago"), ("my", "friend"), ("friends",), ("my", "mum"), ("my", "sister"),
     ("my", "cousin"), ("heard",), ("on", "the", "news"), ("when", "i", "was"),
+    ("my", "nan"), ("my", "gran"), ("my", "aunt"), ("my", "auntie"), ("a", "friend"), ("my", "mate"),
+    ("my", "mates"), ("someone", "i", "know"), ("a", "girl", "i", "know"),
 )
+# A message that opens like a yes/no question ("can smoking weed in pregnancy hurt the baby") asks
+# about a risk rather than telling one; "can not stop drinking" opens with a negation, not a question.
+QUESTION_OPENERS = frozenset({"can", "could", "does", "do", "is", "are", "should", "will", "would"})
 # Only these make an emergency hypothetical: someone asking what to do "if he ever" stops breathing.
 EMERGENCY_HYPOTHETICAL_CUES = (
     ("what", "if"), ("what", "should", "i", "do", "if"), ("what", "do", "i", "do", "if"),
     ("in", "case"), ("ever",), ("signs", "of"), ("how", "do", "i", "know", "if"),
     ("how", "would", "i", "know"), ("what", "to", "do", "if"), ("years", "ago"),
+    ("how", "would", "i", "tell"), ("how", "do", "i", "tell", "if"), ("what", "happens", "if"),
 )
+# The model layer cannot read context, so the whole message is read for it, more strictly than
+# around a phrase: a message full of "not" and "no" is often the risk itself ("have not fed him",
+# "no point living", "not seen a midwife"), so only a denial of a risky act silences the model
+# ("i never drink when i have the baby", "we do not co sleep"), and only a question or another
+# person's story that opens the message makes it hypothetical ("is it safe to ...", "my sister had").
+DENIALS = (("never",), ("do", "not"), ("does", "not"), ("did", "not"), ("would", "not"),
+           ("will", "never"), ("would", "never"))
+DENIAL_SUBJECTS = frozenset({"i", "we", "he", "she", "they", "partner", "boyfriend", "husband"})
+CONDITIONALS = frozenset({"if", "unless", "when", "or"})
+# The acts a parent denies doing (compared by stem); "i do not feed her" is no denial.
+DENIED_ACTS = ("drink", "drank", "smoke", "use", "take", "took", "leave", "left", "sleep", "slept",
+               "co", "bed", "fall", "fell", "doze", "hit", "hurt", "shake", "shook", "touch", "go",
+               "went", "put")
+FILLERS = frozenset({"ever", "even", "really", "actually", "usually"})
+OPENING = 3  # a question or third-person cue must start within the message's first words
 URGENCY = frozenset({"now", "tonight", "help", "currently", "already", "asap", "quick", "moment",
                      "911", "999", "ambulance", "hurry", "urgent"})
 
@@ -71,8 +93,12 @@ def _allowed_edits(target: str) -> int:
 
 
 def _close(word: str, target: str) -> bool:
+    """Typos rarely touch the first letter, and real words that differ only by a few letters often
+    do differ there (drinking~thinking, crying~trying, fitting~sitting, bleeding~feeding)."""
     if word == target:
         return True
+    if not word or word[0] != target[0]:
+        return False
     allowed = _allowed_edits(target)
     if allowed == 0 or abs(len(word) - len(target)) > allowed:
         return False
@@ -182,6 +208,10 @@ def find_phrase(positions: Mapping[str, Sequence[int]], phrase: Phrase) -> Optio
     return None
 
 
+def opens_as_question(words: Sequence[str]) -> bool:
+    return len(words) > 1 and words[0] in QUESTION_OPENERS and words[1] not in NEGATIONS
+
+
 def _cue_before(words: Sequence[str], index: int, cues: Iterable[Tuple[str, ...]]) -> bool:
     """Whether any cue occurs in the same sentence before `index` (sentences are not kept, so the
     whole text before it counts; parents rarely punctuate anyway)."""
@@ -212,8 +242,14 @@ def _match_entry(words: Sequence[str], positions: Mapping[str, Sequence[int]], e
         hypothetical = not urgent and _cue_before(words, first, EMERGENCY_HYPOTHETICAL_CUES)
     else:
         negated = any(_negated(words, s) and not _phrase_is_negative(words, s) for s in starts)
-        hypothetical = not urgent and _cue_before(words, first, HYPOTHETICAL_CUES)
+        hypothetical = not urgent and (_cue_before(words, first, HYPOTHETICAL_CUES)
+                                       or _asks_about(words, entry.category))
     return PhraseMatch(entry.category, entry.label, first, negated, hypothetical)
+
+
+def _asks_about(words: Sequence[str], category: Category) -> bool:
+    """A question about a risk, except self-harm, where "is it normal to want to die" is a disclosure."""
+    return category is not Category.SELF_HARM and opens_as_question(words)
 
 
 def _phrase_is_negative(words: Sequence[str], start: int) -> bool:
@@ -225,21 +261,57 @@ def _phrase_is_negative(words: Sequence[str], start: int) -> bool:
 class Context:
     """What the whole message says about itself, for the model layer, which cannot read it."""
 
-    negated: bool
+    denied: bool
     hypothetical: bool
     emergency_hypothetical: bool
+    question: bool  # opens like a yes/no question; see `_asks_about`
+
+    def silences(self, category: Category) -> bool:
+        """Whether the model's non-emergency `category` should be ignored for this message."""
+        return self.denied or self.hypothetical or (
+            self.question and category is not Category.SELF_HARM)
 
 
 def is_urgent(words: Sequence[str]) -> bool:
     return any(w in URGENCY for w in words)
 
 
+def _denial_at(words: Sequence[str], index: int, negation: Tuple[str, ...]) -> bool:
+    """`negation` at `index` denies an act: "i never drink", "we do not co sleep", "never left him"."""
+    if tuple(words[index:index + len(negation)]) != negation:
+        return False
+    if index > 0:
+        if words[index - 1] not in DENIAL_SUBJECTS:
+            return False
+        if index > 1 and words[index - 2] in CONDITIONALS:  # "if i do not drink i get the shakes"
+            return False
+    following = [w for w in words[index + len(negation):] if w not in FILLERS]
+    return bool(following) and _root(following[0]) in _DENIED_ROOTS
+
+
+def _root(word: str) -> str:
+    """`stem` without a final e, so that leave, leaving and leaves compare equal."""
+    return stem(word).rstrip("e") or word
+
+
+_DENIED_ROOTS = frozenset(_root(w) for w in DENIED_ACTS)
+
+
+def is_denial(words: Sequence[str]) -> bool:
+    return any(_denial_at(words, i, n) for i in range(len(words)) for n in DENIALS)
+
+
+def _opens_with_cue(words: Sequence[str], cues: Iterable[Tuple[str, ...]]) -> bool:
+    return any(tuple(words[i:i + len(cue)]) == cue for cue in cues for i in range(OPENING))
+
+
 def read_context(words: Sequence[str], urgent: bool) -> Context:
     end = len(words)
     return Context(
-        negated=any(w in NEGATIONS for w in words),
-        hypothetical=not urgent and _cue_before(words, end, HYPOTHETICAL_CUES),
+        denied=is_denial(words),
+        hypothetical=not urgent and _opens_with_cue(words, HYPOTHETICAL_CUES),
         emergency_hypothetical=not urgent and _cue_before(words, end, EMERGENCY_HYPOTHETICAL_CUES),
+        question=not urgent and opens_as_question(words),
     )
 
 

@@ -20,6 +20,14 @@ TEXT_SPEAK = {
     "pls": "please", "plz": "please", "ppl": "people", "sum1": "someone", "no1": "no one",
     "evry1": "everyone", "any1": "anyone", "atm": "at the moment", "rn": "right now",
     "nt": "not", "nae": "no", "aye": "yes", "gonna": "going to", "wanna": "want to",
+    "gotta": "got to", "dunno": "do not know", "wat": "what", "wot": "what", "wen": "when",
+    "dnt": "do not", "cnt": "can not", "hav": "have", "av": "have", "havnt": "have not",
+    "shud": "should", "cud": "could", "wud": "would", "wudnt": "would not", "b4": "before",
+    "til": "until", "till": "until", "nite": "night", "summat": "something", "nowt": "nothing",
+    "ma": "my", "mah": "my", "lil": "little", "bubs": "baby", "bairn": "baby", "ds": "son",
+    "dd": "daughter", "hubby": "husband", "fella": "partner", "mw": "midwife",
+    "hv": "health visitor", "mc": "miscarriage", "preggers": "pregnant", "preggo": "pregnant",
+    "kms": "kill myself", "od": "overdose",
 }
 
 _APOSTROPHES = re.compile(r"['’‘`´]")

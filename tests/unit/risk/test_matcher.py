@@ -96,3 +96,56 @@ def test_a_malformed_phrase_list_is_a_clear_error(document, message):
 
 def test_describing_someone_is_not_mistaken_for_a_question():
     assert category("my partner is a drinker and he hits me") == "domestic_abuse"
+
+
+def model(category_name, confidence=0.9):
+    return [{"name": f"risk_{category_name}", "confidence": confidence}]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("havent fed him since this morning", "child_neglect"),
+    ("not one person knows im pregnant", "concealed_pregnancy"),
+    ("i cant do this anymore i want it all to end", "self_harm"),
+    ("got the shakes if i dont drink in the morning", "substance_use"),
+])
+def test_a_negation_that_is_the_disclosure_does_not_silence_the_model(text, expected):
+    assert category(text, model(expected)) == expected
+
+
+@pytest.mark.parametrize("text, model_category", [
+    ("i never drink when im looking after the baby", "substance_use"),
+    ("we dont co sleep, shes in her cot every night", "unsafe_sleep"),
+    ("never left him alone even for a minute", "child_neglect"),
+    ("i would never leave her on her own", "child_neglect"),
+])
+def test_a_parent_denying_a_risky_act_silences_the_model(text, model_category):
+    assert category(text, model(model_category)) == "none"
+
+
+@pytest.mark.parametrize("text, model_category, expected", [
+    ("is it safe to sleep with baby if im on antidepressants", "unsafe_sleep", "none"),
+    ("my sister had a miscarriage last year, am i more likely to", "baby_loss", "none"),
+    ("he tracks my location and goes mad if im late", "domestic_abuse", "domestic_abuse"),
+    ("whats the point in me living", "self_harm", "self_harm"),
+])
+def test_only_a_question_or_anothers_story_that_opens_the_message_silences_the_model(
+        text, model_category, expected):
+    assert category(text, model(model_category)) == expected
+
+
+def test_an_emergency_the_model_sees_outranks_a_lesser_phrase():
+    phrases = parse({"version": "t", "categories": {"concealed_pregnancy": ["do not know i am pregnant"]}})
+    text = "think im giving birth my parents dont even know im pregnant"
+    assessment = assess(text, model("emergency"), phrases, 0.5)
+    assert (assessment.category, assessment.matched) == ("emergency", MODEL_MATCH)
+    assert assess(text, [], phrases, 0.5).category == "concealed_pregnancy"
+
+
+@pytest.mark.parametrize("typed, expanded", [
+    ("had a mc", ["had", "a", "miscarriage"]),
+    ("ma bubs", ["my", "baby"]),
+    ("hv n mw", ["health", "visitor", "and", "midwife"]),
+    ("dunno wat 2 do", ["do", "not", "know", "what", "2", "do"]),
+])
+def test_more_text_speak_is_expanded(typed, expanded):
+    assert normalise(typed) == expanded
