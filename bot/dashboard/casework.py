@@ -184,16 +184,20 @@ class CaseWork:
         self.handoffs.close(case.id, outcome)
         with self.sessions.begin() as session:
             session.execute(sa.delete(CaseAssignment).where(CaseAssignment.handoff_id == case.id))
-            self._send(session, case, actor, self.closing_text, "closing", required=False)
+            told = self._send(session, case, actor, self.closing_text, "closing", required=False)
             audit.record(session, Action.CASE_CLOSED, staff=actor.staff, case_id=case.id, ip=actor.ip,
                          detail=outcome)
-        self.rasa.resume_bot(sender_id, case.id)
+        if told:
+            self.rasa.resume_bot(sender_id, case.id)
+        # Otherwise (a REST conversation: nothing can be pushed to it) the pause stays on, so the
+        # parent's next message finds the case closed and the bot tells them before answering again.
         log.info("case %s closed by staff %s: %s", case.id, actor.staff.id, outcome)
 
     # --- internals --------------------------------------------------------------------------
 
     def _send(self, session: Session, case: Handoff, actor: Actor, text: str, kind: str,
-              required: bool = True) -> None:
+              required: bool = True) -> bool:
+        """Queue `text` to the parent and record it on the case; False if it cannot reach them."""
         try:
             rows = outbox.queue_message(session, case.sender_id, text, origin="staff")
         except LookupError:
@@ -203,6 +207,7 @@ class CaseWork:
             rows = []  # e.g. a REST conversation: the bot says it on their next message instead
         session.add(CaseReply(handoff_id=case.id, staff_id=actor.staff.id, text=text, kind=kind,
                               outbound_id=rows[0].id if rows else None, created_at=utcnow()))
+        return bool(rows)
 
     @staticmethod
     def _case(session: Session, case_id: int, actor: Actor) -> Handoff:

@@ -193,3 +193,21 @@ def test_the_audit_log_refuses_updates_and_deletes(app, conversation_case, sessi
         with pytest.raises(sa.exc.DatabaseError, match="append-only"):
             with sessions.begin() as session:
                 session.execute(sa.text(statement))
+
+
+def test_closing_a_case_that_cannot_be_messaged_leaves_the_bot_to_tell_the_parent(database_url, tmp_path, staff):
+    """A REST conversation cannot be sent to: the pause stays on, so the parent's next message is
+    met with "your case was closed" (action_record_paused_message) rather than silence about it."""
+    from bot.dashboard.app import create_app
+    from bot.db.session import session_factory
+
+    rasa = FakeRasa()
+    try:
+        app = create_app(settings_for(database_url, tmp_path, RASA_PORT=str(rasa.server.server_port)))
+        case = make_case(session_factory(database_url))
+        hv = sign_in(app.test_client(), "hv@example.nhs.uk")
+        assert hv.post(f"/cases/{case.id}/close", {"outcome": "could_not_contact"}).status_code == 302
+    finally:
+        rasa.server.shutdown()
+    assert rasa.requests == []
+    assert "Could not contact" in hv.client.get(f"/cases/{case.id}").text
