@@ -9,6 +9,7 @@ from typing import List, Optional
 from bot.config import get_settings
 from bot.dashboard import staff_cli
 from bot.evaluation.gate import GATES
+from bot.training import cli as training_cli
 
 CLOSE_OUTCOMES = ("advice_given", "referred_midwife", "referred_gp", "referred_social_care",
                   "referred_police", "no_further_action", "could_not_contact")
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("dashboard", help="serve the health visitors' dashboard on DASHBOARD_PORT"
                         ).set_defaults(func=_dashboard)
     staff_cli.register(commands)
+    training_cli.register(commands)
     return parser
 
 

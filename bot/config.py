@@ -59,6 +59,8 @@ class Settings:
     public_url: Optional[str] = None
     # Key for the parents' pseudonymous sender ids; None: generated once under var/.
     sender_id_secret: Optional[str] = None
+    # The model registry (bot/training/registry.py): every trained model, its figures and data version.
+    model_registry_dir: Optional[Path] = None
 
 
 def _port(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -175,6 +177,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         target_minutes_high=_minutes(environ, "TARGET_MINUTES_HIGH", 240),
         on_call_number=_phone_number(environ, "ON_CALL_NUMBER"),
         bot_env=environ.get("BOT_ENV", "development").strip() or "development",
+        model_registry_dir=Path(environ.get("MODEL_REGISTRY_DIR") or root / "models" / "registry").resolve(),
         **_twilio_settings(environ),
     )
 

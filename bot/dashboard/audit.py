@@ -36,6 +36,10 @@ class Action(str, enum.Enum):
     ON_CALL_ALERTED = "on_call_alerted"
     AUDIT_VIEWED = "audit_viewed"
     AUDIT_EXPORTED = "audit_exported"
+    MODEL_PROMOTED = "model_promoted"
+    MODEL_PROMOTED_OVER_GATE = "model_promoted_over_gate"
+    MODEL_PROMOTION_REFUSED = "model_promotion_refused"
+    MODEL_ROLLED_BACK = "model_rolled_back"
 
 
 def record(session: Session, action: Action, *, staff: Optional[Staff] = None,

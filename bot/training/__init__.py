@@ -1,0 +1,1 @@
+"""The trainers' loop: keep every trained model with its figures, gate promotion, switch models."""

@@ -1,0 +1,149 @@
+"""`python -m bot model train|register|list|promote|rollback|report` (bot/cli.py wires these in)."""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from functools import partial
+from pathlib import Path
+from typing import Optional
+
+import sqlalchemy as sa
+
+from bot.config import Settings, get_settings
+from bot.db.session import session_factory
+from bot.db.staff import Staff
+from bot.training import data_version, figures
+from bot.training.promotion import Promoter, PromotionError, PromotionRefused
+from bot.training.rasa_models import ModelLoadError, RasaModels, Reload
+from bot.training.registry import Entry, Registry
+
+
+def registry(settings: Settings) -> Registry:
+    return Registry(settings.model_registry_dir)
+
+
+def promoter(settings: Settings) -> Promoter:
+    return Promoter(registry(settings), settings.model_path,
+                    RasaModels(f"http://127.0.0.1:{settings.rasa_port}", settings.rasa_token),
+                    session_factory(settings.database_url),
+                    measure=partial(figures.measure, settings),
+                    data_version=partial(data_version.current, settings.project_root))
+
+
+def register_model(settings: Settings, model_file: Path, source: str) -> Entry:
+    """Measure a trained model and keep it with its figures and the current data version."""
+    version = data_version.current(settings.project_root)
+    return registry(settings).add(model_file, figures.measure(settings, model_file), version, source)
+
+
+def train_model(settings: Settings, config: Path) -> Entry:
+    """Train from the working tree into a scratch folder and register the result (the live model
+    is untouched until it is promoted)."""
+    from bot.supervisor import rasa_executable
+
+    root = settings.project_root
+    with tempfile.TemporaryDirectory(prefix="candidate-") as out:
+        subprocess.run([rasa_executable(), "train", "--config", str(config), "--domain",
+                        str(root / "domain.yml"), "--data", str(root / "data"), "--out", out,
+                        "--fixed-model-name", "candidate"], cwd=root, check=True)
+        return register_model(settings, Path(out) / "candidate.tar.gz",
+                              source=f"trained with {config.name}")
+
+
+def describe(entry: Entry, live_id: Optional[str]) -> str:
+    f = entry.figures
+    marker = "*" if entry.model_id == live_id else " "
+    commit = (entry.data_version.git_commit or "no-git")[:10] + ("+" if entry.data_version.git_dirty else "")
+    return (f"{marker} {entry.model_id}  macro-F1 {f.intent_macro_f1:.3f}  emergency recall "
+            f"{f.recall('emergency'):.2f}  false alarms {f.false_alarm_rate:.3f}  data {commit} "
+            f"{entry.data_version.inputs_sha256[:10]}")
+
+
+def _staff(settings: Settings, email: Optional[str]) -> Optional[Staff]:
+    if not email:
+        return None
+    with session_factory(settings.database_url)() as session:
+        found = session.execute(sa.select(Staff).where(Staff.email == email.strip().lower())).scalar()
+    if found is None:
+        raise PromotionError(f"no staff account {email}")
+    return found
+
+
+def _train(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    entry = train_model(settings, Path(args.config or settings.project_root / "config.yml"))
+    print(describe(entry, None))
+    return 0
+
+
+def _register(args: argparse.Namespace) -> int:
+    entry = register_model(get_settings(), Path(args.model_file), source=f"registered from {args.model_file}")
+    print(describe(entry, None))
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    live = promoter(settings).live()
+    for entry in registry(settings).entries():
+        print(describe(entry, live.model_id if live else None))
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    try:
+        outcome = promoter(settings).promote(args.model_id, by=_staff(settings, args.by),
+                                             override_reason=args.override_reason or "")
+    except PromotionRefused as refused:
+        print("refused: " + "\n  ".join(["the promotion gate failed:"] + refused.failures), file=sys.stderr)
+        print("an admin may override: --override-reason TEXT --by ADMIN_EMAIL", file=sys.stderr)
+        return 1
+    except (PromotionError, LookupError, ModelLoadError) as error:
+        print(f"not promoted: {error}", file=sys.stderr)
+        return 1
+    _print_outcome("promoted", outcome)
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    try:
+        outcome = promoter(settings).rollback(by=_staff(settings, args.by))
+    except (PromotionError, LookupError, ModelLoadError) as error:
+        print(f"not rolled back: {error}", file=sys.stderr)
+        return 1
+    _print_outcome("rolled back to", outcome)
+    return 0
+
+
+def _print_outcome(verb: str, outcome) -> None:
+    print(f"{verb} {outcome.model_id} (was {outcome.previous_id or 'none'})")
+    for failure in outcome.overridden:
+        print(f"  gate overridden: {failure}")
+    if outcome.reload is Reload.LOADED:
+        print("the running Rasa server now serves it")
+    else:
+        print("no Rasa server is running; it will serve this model when it starts")
+
+
+def register(commands) -> None:
+    model = commands.add_parser("model", help="the model registry: train, list, promote, roll back")
+    sub = model.add_subparsers(dest="model", required=True)
+    train = sub.add_parser("train", help="train from the working tree and register the model")
+    train.add_argument("--config", help="pipeline config (default config.yml)")
+    train.set_defaults(func=_train)
+    add = sub.add_parser("register", help="measure a trained model file and keep it")
+    add.add_argument("model_file")
+    add.set_defaults(func=_register)
+    sub.add_parser("list", help="every registered model; * marks the live one").set_defaults(func=_list)
+    promote = sub.add_parser("promote", help="put a model in service if it passes the gate")
+    promote.add_argument("model_id", nargs="?", help="default: the newest registered model")
+    promote.add_argument("--override-reason", help="admin only: promote despite the gate, and why")
+    promote.add_argument("--by", metavar="EMAIL", help="the staff account doing this (needed to override)")
+    promote.set_defaults(func=_promote)
+    rollback = sub.add_parser("rollback", help="put back the model that was live before")
+    rollback.add_argument("--by", metavar="EMAIL")
+    rollback.set_defaults(func=_rollback)

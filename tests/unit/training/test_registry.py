@@ -1,0 +1,74 @@
+"""The registry keeps every model with its figures and data version; data versions are stable."""
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.training import data_version
+from bot.training.registry import Registry
+from tests.unit.training.helpers import figures
+
+VERSION = data_version.DataVersion(git_commit="abc123", git_dirty=False, inputs_sha256="f" * 64)
+
+
+def test_a_registered_model_is_kept_with_its_figures_and_data_version(tmp_path):
+    model = tmp_path / "candidate.tar.gz"
+    model.write_bytes(b"model one")
+    entry = Registry(tmp_path / "registry").add(model, figures(unsafe_sleep=0.9), VERSION, "trained",
+                                                now=dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.timezone.utc))
+    model.unlink()
+    reread = Registry(tmp_path / "registry").get(entry.model_id)
+    assert reread == entry
+    assert entry.model_id.startswith("20261126T030000-")
+    assert reread.figures.recall("unsafe_sleep") == 0.9
+    assert reread.data_version.git_commit == "abc123"
+    assert Registry(tmp_path / "registry").archive(entry.model_id).read_bytes() == b"model one"
+
+
+def test_the_same_archive_registered_twice_is_one_entry_and_entries_are_oldest_first(tmp_path):
+    registry = Registry(tmp_path)
+    first, second = tmp_path / "a.tar.gz", tmp_path / "b.tar.gz"
+    first.write_bytes(b"one")
+    second.write_bytes(b"two")
+    at = dt.datetime(2026, 11, 26, tzinfo=dt.timezone.utc)
+    a = registry.add(first, figures(), VERSION, "x", now=at)
+    b = registry.add(second, figures(), VERSION, "x", now=at + dt.timedelta(seconds=1))
+    assert registry.add(first, figures(), VERSION, "x", now=at + dt.timedelta(seconds=2)) == a
+    assert [e.model_id for e in registry.entries()] == [a.model_id, b.model_id]
+    assert registry.newest() == b
+
+
+def test_an_unknown_or_path_like_model_id_is_not_found(tmp_path):
+    registry = Registry(tmp_path)
+    for wanted in ("nope", "../state"):
+        try:
+            registry.get(wanted)
+        except LookupError:
+            continue
+        raise AssertionError(f"{wanted} was found")
+
+
+def _project(root):
+    (root / "data" / "nlu").mkdir(parents=True)
+    (root / "config.yml").write_text("pipeline: []\n")
+    (root / "domain.yml").write_text("version: '3.1'\n")
+    (root / "data" / "nlu" / "greet.yml").write_text("nlu: []\n")
+    (root / "README.md").write_text("not a training input\n")
+
+
+def test_the_data_hash_changes_with_training_data_and_only_with_it(tmp_path):
+    _project(tmp_path)
+    before = data_version.inputs_hash(tmp_path)
+    (tmp_path / "README.md").write_text("edited\n")
+    assert data_version.inputs_hash(tmp_path) == before
+    (tmp_path / "data" / "nlu" / "greet.yml").write_text("nlu: [] # edited\n")
+    changed = data_version.inputs_hash(tmp_path)
+    assert changed != before
+    (tmp_path / "data" / "nlu" / "greet.yml").rename(tmp_path / "data" / "nlu" / "hello.yml")
+    assert data_version.inputs_hash(tmp_path) not in (before, changed)
+
+
+def test_the_data_version_outside_git_has_no_commit(tmp_path):
+    _project(tmp_path)
+    version = data_version.current(tmp_path)
+    assert version.git_commit is None
+    assert version.inputs_sha256 == data_version.inputs_hash(tmp_path)
