@@ -1,0 +1,119 @@
+"""Promotion against a running bot: the server switches models through PUT /model while a parent
+keeps texting, and no message goes unanswered; rollback switches back; an archive the server
+cannot load leaves the live model in place. The live model's figures are measured for real."""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tarfile
+import threading
+import uuid
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+import requests
+
+from bot.config import load_settings
+from bot.dashboard.accounts import Accounts
+from bot.db.session import session_factory
+from bot.db.migrate import upgrade
+from bot.training import cli as training_cli
+from bot.training.rasa_models import ModelLoadError, Reload
+from tests.dashboard.helpers import add_staff
+from tests.integration.running_bot import start_bot
+
+TOKEN = "promotion-token"
+# The model in service does not reach emergency recall 1.00 on the blind set yet, so every
+# promotion of the same weights fails the gate and needs an admin's override (and says why).
+OVERRIDE = "integration test: the same weights under a new model id"
+
+
+def with_new_model_id(source: Path, target: Path) -> str:
+    """The same trained model under a new model_id, so the server's /status tells them apart."""
+    new_id = uuid.uuid4().hex
+    with tarfile.open(source, "r:gz") as old, tarfile.open(target, "w:gz") as new:
+        for member in old.getmembers():
+            data = old.extractfile(member).read() if member.isfile() else None
+            if member.name.lstrip("/") == "metadata.json":
+                metadata = json.loads(data)
+                metadata["model_id"] = new_id
+                data = json.dumps(metadata).encode()
+                member.size = len(data)
+            new.addfile(member, io.BytesIO(data) if data is not None else None)
+    return new_id
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, model_path) -> Iterator[dict]:
+    root = tmp_path_factory.mktemp("promotion")
+    live = root / "models" / "current.tar.gz"
+    live.parent.mkdir()
+    shutil.copyfile(model_path, live)
+    url = f"sqlite:///{root / 'app.db'}"
+    upgrade(url)
+    admin = add_staff(Accounts(session_factory(url)), "admin@example.nhs.uk", "admin")
+    env = {"BOT_MODEL": str(live), "MODEL_REGISTRY_DIR": str(root / "registry")}
+    bot = start_bot(url, token=TOKEN, tmp_path=root, extra_env=env)
+    settings = load_settings({"DATABASE_URL": url, "BOT_VAR_DIR": str(root / "var"), "RASA_TOKEN": TOKEN,
+                              "RASA_PORT": str(bot.rasa_port), **env})
+    try:
+        yield {"bot": bot, "settings": settings, "root": root, "admin": admin}
+    finally:
+        if bot.process.poll() is None:
+            bot.stop_with_ctrl_c()
+
+
+def serving_model_id(bot) -> str:
+    response = requests.get(f"http://127.0.0.1:{bot.rasa_port}/status", params={"token": TOKEN}, timeout=10)
+    return response.json()["model_id"]
+
+
+def test_promotion_switches_the_running_server_without_dropping_messages_and_rollback_switches_back(world):
+    bot, settings, root = world["bot"], world["settings"], world["root"]
+    promoter = training_cli.promoter(settings)
+    live = promoter.live()  # measured on the held-out sets, then registered
+    assert live.figures.intent_macro_f1 > 0.8 and live.figures.benign_count > 0
+    first_id = serving_model_id(bot)
+    variant = root / "variant.tar.gz"
+    variant_id = with_new_model_id(settings.model_path, variant)
+    # The same trained weights, so the same figures: registered without measuring them again.
+    candidate = promoter.registry.add(variant, live.figures, live.data_version, "test variant")
+
+    replies: List[list] = []
+    stop = threading.Event()
+
+    def parent_keeps_texting() -> None:
+        while not stop.is_set():
+            replies.append(bot.say("promotion-parent", "is it safe for baby to sleep on their front"))
+
+    texting = threading.Thread(target=parent_keeps_texting)
+    texting.start()
+    try:
+        outcome = promoter.promote(candidate.model_id, by=world["admin"], override_reason=OVERRIDE)
+    finally:
+        stop.set()
+        texting.join(timeout=60)
+    assert outcome.reload is Reload.LOADED
+    assert serving_model_id(bot) == variant_id != first_id
+    assert len(replies) >= 2 and all(r and r[0].get("text") for r in replies), replies
+    assert bot.say("promotion-parent", "hello")
+
+    assert promoter.rollback().model_id == live.model_id
+    assert serving_model_id(bot) == first_id
+
+
+def test_an_archive_the_server_cannot_load_leaves_the_live_model_serving(world):
+    bot, settings, root = world["bot"], world["settings"], world["root"]
+    promoter = training_cli.promoter(settings)
+    live = promoter.live()
+    serving = serving_model_id(bot)
+    broken = root / "broken.tar.gz"
+    broken.write_bytes(b"not a model archive")
+    candidate = promoter.registry.add(broken, live.figures, live.data_version, "broken")
+    with pytest.raises(ModelLoadError):
+        promoter.promote(candidate.model_id, by=world["admin"], override_reason=OVERRIDE)
+    assert settings.model_path.read_bytes() == promoter.registry.archive(live.model_id).read_bytes()
+    assert serving_model_id(bot) == serving
+    assert bot.say("promotion-parent", "hello")[0]["text"]
