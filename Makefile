@@ -63,6 +63,7 @@ validate: install
 
 evaluate: install train
 	$(PY) -m bot evaluate
+	$(PY) -m bot model report
 
 stories: install train
 	$(RASA) test core --model $(MODEL) --stories tests/stories \

@@ -5,7 +5,6 @@ import argparse
 import subprocess
 import sys
 import tempfile
-from functools import partial
 from pathlib import Path
 from typing import Optional
 
@@ -14,28 +13,11 @@ import sqlalchemy as sa
 from bot.config import Settings, get_settings
 from bot.db.session import session_factory
 from bot.db.staff import Staff
-from bot.training import data_version, figures
-from bot.training.promotion import Promoter, PromotionError, PromotionRefused
-from bot.training.rasa_models import ModelLoadError, RasaModels, Reload
-from bot.training.registry import Entry, Registry
-
-
-def registry(settings: Settings) -> Registry:
-    return Registry(settings.model_registry_dir)
-
-
-def promoter(settings: Settings) -> Promoter:
-    return Promoter(registry(settings), settings.model_path,
-                    RasaModels(f"http://127.0.0.1:{settings.rasa_port}", settings.rasa_token),
-                    session_factory(settings.database_url),
-                    measure=partial(figures.measure, settings),
-                    data_version=partial(data_version.current, settings.project_root))
-
-
-def register_model(settings: Settings, model_file: Path, source: str) -> Entry:
-    """Measure a trained model and keep it with its figures and the current data version."""
-    version = data_version.current(settings.project_root)
-    return registry(settings).add(model_file, figures.measure(settings, model_file), version, source)
+from bot.training.promotion import PromotionError, PromotionRefused
+from bot.training.rasa_models import ModelLoadError, Reload
+from bot.training.registry import Entry
+from bot.training import report, services
+from bot.training.services import promoter, register_model, registry
 
 
 def train_model(settings: Settings, config: Path) -> Entry:
@@ -129,6 +111,22 @@ def _print_outcome(verb: str, outcome) -> None:
         print("no Rasa server is running; it will serve this model when it starts")
 
 
+def _report(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    try:
+        if args.model_id:
+            subject = services.model_subject(settings, args.model_id)
+            default = settings.var_dir / "reports" / f"model-{args.model_id}.html"
+        else:
+            subject = services.evaluation_subject(settings)
+            default = settings.var_dir / "reports" / "evaluation.html"
+    except (LookupError, FileNotFoundError) as error:
+        print(f"no report: {error} (run make evaluate, or name a registered model)", file=sys.stderr)
+        return 1
+    print(f"evaluation report written to {report.write(subject, Path(args.out) if args.out else default)}")
+    return 0
+
+
 def register(commands) -> None:
     model = commands.add_parser("model", help="the model registry: train, list, promote, roll back")
     sub = model.add_subparsers(dest="model", required=True)
@@ -147,3 +145,7 @@ def register(commands) -> None:
     rollback = sub.add_parser("rollback", help="put back the model that was live before")
     rollback.add_argument("--by", metavar="EMAIL")
     rollback.set_defaults(func=_rollback)
+    html = sub.add_parser("report", help="the evaluation report as HTML (default: the last make evaluate)")
+    html.add_argument("model_id", nargs="?", help="a registered model instead")
+    html.add_argument("--out", help="where to write it (default var/reports/evaluation.html)")
+    html.set_defaults(func=_report)

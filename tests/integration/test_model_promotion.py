@@ -19,7 +19,7 @@ from bot.config import load_settings
 from bot.dashboard.accounts import Accounts
 from bot.db.session import session_factory
 from bot.db.migrate import upgrade
-from bot.training import cli as training_cli
+from bot.training import services
 from bot.training.rasa_models import ModelLoadError, Reload
 from tests.dashboard.helpers import add_staff
 from tests.integration.running_bot import start_bot
@@ -72,7 +72,7 @@ def serving_model_id(bot) -> str:
 
 def test_promotion_switches_the_running_server_without_dropping_messages_and_rollback_switches_back(world):
     bot, settings, root = world["bot"], world["settings"], world["root"]
-    promoter = training_cli.promoter(settings)
+    promoter = services.promoter(settings)
     live = promoter.live()  # measured on the held-out sets, then registered
     assert live.figures.intent_macro_f1 > 0.8 and live.figures.benign_count > 0
     first_id = serving_model_id(bot)
@@ -106,7 +106,7 @@ def test_promotion_switches_the_running_server_without_dropping_messages_and_rol
 
 def test_an_archive_the_server_cannot_load_leaves_the_live_model_serving(world):
     bot, settings, root = world["bot"], world["settings"], world["root"]
-    promoter = training_cli.promoter(settings)
+    promoter = services.promoter(settings)
     live = promoter.live()
     serving = serving_model_id(bot)
     broken = root / "broken.tar.gz"

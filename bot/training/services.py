@@ -1,0 +1,64 @@
+"""The registry and the promoter built from the settings, for the command line and the dashboard."""
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Optional
+
+from bot.config import Settings
+from bot.db.session import session_factory
+from bot.training import data_version, figures, report
+from bot.training.promotion import Promoter
+from bot.training.rasa_models import RasaModels
+from bot.training.registry import Entry, Registry, file_sha256
+
+
+def registry(settings: Settings) -> Registry:
+    return Registry(settings.model_registry_dir)
+
+
+def promoter(settings: Settings) -> Promoter:
+    return Promoter(registry(settings), settings.model_path,
+                    RasaModels(f"http://127.0.0.1:{settings.rasa_port}", settings.rasa_token),
+                    session_factory(settings.database_url),
+                    measure=partial(figures.measure, settings),
+                    data_version=partial(data_version.current, settings.project_root))
+
+
+def register_model(settings: Settings, model_file: Path, source: str) -> Entry:
+    """Measure a trained model and keep it with its figures and the current data version."""
+    version = data_version.current(settings.project_root)
+    return registry(settings).add(model_file, figures.measure(settings, model_file), version, source)
+
+
+def in_service(settings: Settings) -> Optional[Entry]:
+    """The model last promoted, else the registry's entry for the live file; None if neither is
+    known. Never measures anything, so pages and reports can call it."""
+    known = registry(settings)
+    history = known.state()["live"]
+    if history:
+        return known.get(history[-1])
+    if settings.model_path.is_file():
+        return known.find_by_sha256(file_sha256(settings.model_path))
+    return None
+
+
+def evaluation_subject(settings: Settings) -> report.Subject:
+    """The last `make evaluate` (var/reports/), compared with the model in service if that is
+    a different model."""
+    measured = figures.from_evaluation_files(settings.var_dir / "reports")
+    live = in_service(settings)
+    title = f"{settings.model_path.name} as of the last make evaluate"
+    if live is None or (settings.model_path.is_file() and live.sha256 == file_sha256(settings.model_path)):
+        return report.Subject(title, measured)
+    return report.Subject(title, measured, f"model {live.model_id} (in service)", live.figures)
+
+
+def model_subject(settings: Settings, model_id: str) -> report.Subject:
+    """A registered model, compared with the model in service unless it is that model."""
+    entry = registry(settings).get(model_id)
+    live = in_service(settings)
+    if live is None or live.model_id == entry.model_id:
+        return report.Subject(f"model {entry.model_id}", entry.figures)
+    return report.Subject(f"model {entry.model_id}", entry.figures,
+                          f"model {live.model_id} (in service)", live.figures)
