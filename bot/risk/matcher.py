@@ -24,7 +24,9 @@ COORDINATORS = frozenset({"or", "and", "nor"})
 NEGATIONS = frozenset({"never", "not", "no", "nobody", "without", "stopped", "quit"})
 # Hypothetical and general-question cues, as word sequences.
 HYPOTHETICAL_CUES = (
-    ("if",), ("in", "case"), ("what", "happens"), ("signs", "of"), ("is", "it"), ("is", "there"),
+    ("in", "case"), ("what", "happens"), ("signs", "of"), ("is", "it"), ("is", "there"),
+    ("how", "common"), ("how", "likely"), ("what", "causes"), ("what", "is", "a"), ("what", "are"),
+    ("help", "a", "friend"), ("support", "a", "friend"), ("my", "neighbour"),
     ("what", "is", "the", "risk"), ("what", "is", "the", "chance"), ("how", "risky"),
     ("can", "we"), ("can", "you"), ("how", "would", "i", "tell"),
     ("how", "dangerous"), ("can", "i"), ("should", "i"), ("could", "i"),
@@ -34,6 +36,11 @@ HYPOTHETICAL_CUES = (
     ("my", "nan"), ("my", "gran"), ("my", "aunt"), ("my", "auntie"), ("a", "friend"), ("my", "mate"),
     ("my", "mates"), ("someone", "i", "know"), ("a", "girl", "i", "know"),
 )
+# "if" makes a match hypothetical only in a message that asks something ("if i have had a drink can
+# she sleep with me"); "if social services find out they will take my baby" and "if i leave he will
+# kill me" are fears and threats, told as they are.
+ASKING = frozenset({"can", "could", "should", "ok", "okay", "alright", "safe", "safer", "what", "how",
+                    "does", "allowed"})
 # A message that opens like a yes/no question ("can smoking weed in pregnancy hurt the baby") asks
 # about a risk rather than telling one; "can not stop drinking" opens with a negation, not a question.
 QUESTION_OPENERS = frozenset({"can", "could", "does", "do", "is", "are", "should", "will", "would"})
@@ -59,6 +66,14 @@ DENIED_ACTS = ("drink", "drank", "smoke", "use", "take", "took", "leave", "left"
                "went", "put")
 FILLERS = frozenset({"ever", "even", "really", "actually", "usually"})
 OPENING = 3  # a question or third-person cue must start within the message's first words
+# Words that contradict one category for the model: a baby left WITH a grown-up is not left alone,
+# and good news from a scan is no loss ("left the baby with her dad", "20 week scan, all good").
+CARERS = frozenset({"dad", "daddy", "mum", "mummy", "mam", "nan", "nana", "nanna", "grandma", "granny",
+                    "grandad", "grandpa", "gran", "partner", "husband", "boyfriend", "sister", "auntie",
+                    "aunt", "brother", "childminder", "babysitter"})
+BABYSITTING = frozenset({"babysitting", "babysits", "babysat", "babysitter", "childminder"})
+GOOD_NEWS = (("all", "good"), ("all", "fine"), ("all", "ok"), ("all", "okay"), ("all", "well"),
+             ("fine", "now"), ("strong", "heartbeat"), ("healthy", "baby"), ("nothing", "wrong"))
 URGENCY = frozenset({"now", "tonight", "help", "currently", "already", "asap", "quick", "moment",
                      "911", "999", "ambulance", "hurry", "urgent"})
 
@@ -188,7 +203,7 @@ def vocabulary_of(phrases: PhraseList) -> Vocabulary:
     list on every message would cost more than the matching)."""
     cached = _VOCABULARIES.get(id(phrases))
     if cached is None or cached[0] is not phrases:
-        words = (w for e in phrases.entries for g in e.groups for p in g for w in p)
+        words = (w for e in phrases.entries for g in e.groups + (e.unless,) for p in g for w in p)
         cached = _VOCABULARIES[id(phrases)] = (phrases, Vocabulary(words))
     return cached[1]
 
@@ -230,21 +245,30 @@ def _negated(words: Sequence[str], start: int) -> bool:
 
 def _match_entry(words: Sequence[str], positions: Mapping[str, Sequence[int]], entry: Entry,
                  urgent: bool) -> Optional[PhraseMatch]:
-    starts = []
+    if any(find_phrase(positions, p) is not None for p in entry.unless):
+        return None  # the words are about something else ("screaming blue murder")
+    starts, negated = [], False
     for group in entry.groups:
         found = [s for s in (find_phrase(positions, p) for p in group) if s is not None]
         if not found:
             return None
         starts.append(min(found))
+        # a group is negated only if every alternative found is: in "no heating, no blankets and
+        # the baby is in a freezing room", "freezing room" still stands after "no blankets"
+        negated = negated or all(_negated(words, s) and not _phrase_is_negative(words, s) for s in found)
     first = min(starts)
     if entry.category is Category.EMERGENCY:
         negated = False
         hypothetical = not urgent and _cue_before(words, first, EMERGENCY_HYPOTHETICAL_CUES)
     else:
-        negated = any(_negated(words, s) and not _phrase_is_negative(words, s) for s in starts)
         hypothetical = not urgent and (_cue_before(words, first, HYPOTHETICAL_CUES)
-                                       or _asks_about(words, entry.category))
+                                       or _asks_if(words, first) or _asks_about(words, entry.category))
     return PhraseMatch(entry.category, entry.label, first, negated, hypothetical)
+
+
+def _asks_if(words: Sequence[str], before: int) -> bool:
+    """An "if" before `before` in a message that asks something; see ASKING."""
+    return "if" in words[:before] and any(w in ASKING for w in words)
 
 
 def _asks_about(words: Sequence[str], category: Category) -> bool:
@@ -265,10 +289,11 @@ class Context:
     hypothetical: bool
     emergency_hypothetical: bool
     question: bool  # opens like a yes/no question; see `_asks_about`
+    contradicted: FrozenSet[Category] = frozenset()  # see CARERS and GOOD_NEWS
 
     def silences(self, category: Category) -> bool:
         """Whether the model's non-emergency `category` should be ignored for this message."""
-        return self.denied or self.hypothetical or (
+        return self.denied or self.hypothetical or category in self.contradicted or (
             self.question and category is not Category.SELF_HARM)
 
 
@@ -305,13 +330,29 @@ def _opens_with_cue(words: Sequence[str], cues: Iterable[Tuple[str, ...]]) -> bo
     return any(tuple(words[i:i + len(cue)]) == cue for cue in cues for i in range(OPENING))
 
 
+def _left_with_carer(words: Sequence[str]) -> bool:
+    """"with her dad", "with my mum", "with the childminder": the baby is with a grown-up."""
+    return any(w == "with" and any(x in CARERS for x in words[i + 1:i + 3]) for i, w in enumerate(words))
+
+
+def contradicted(words: Sequence[str]) -> FrozenSet[Category]:
+    found = set()
+    if _left_with_carer(words) or any(w in BABYSITTING for w in words):
+        found.add(Category.CHILD_NEGLECT)
+    if _cue_before(words, len(words), GOOD_NEWS):
+        found.add(Category.BABY_LOSS)
+    return frozenset(found)
+
+
 def read_context(words: Sequence[str], urgent: bool) -> Context:
     end = len(words)
     return Context(
         denied=is_denial(words),
-        hypothetical=not urgent and _opens_with_cue(words, HYPOTHETICAL_CUES),
+        hypothetical=not urgent and (_opens_with_cue(words, HYPOTHETICAL_CUES)
+                                     or _asks_if(words, OPENING)),
         emergency_hypothetical=not urgent and _cue_before(words, end, EMERGENCY_HYPOTHETICAL_CUES),
         question=not urgent and opens_as_question(words),
+        contradicted=contradicted(words),
     )
 
 

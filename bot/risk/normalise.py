@@ -27,7 +27,8 @@ TEXT_SPEAK = {
     "ma": "my", "mah": "my", "lil": "little", "bubs": "baby", "bairn": "baby", "ds": "son",
     "dd": "daughter", "hubby": "husband", "fella": "partner", "mw": "midwife",
     "hv": "health visitor", "mc": "miscarriage", "preggers": "pregnant", "preggo": "pregnant",
-    "kms": "kill myself", "od": "overdose",
+    "kms": "kill myself", "od": "overdose", "hell": "he will", "shell": "she will",
+    "theyll": "they will", "thru": "through", "tho": "though", "youll": "you will", "hed": "he would", "theyd": "they would",
 }
 
 _APOSTROPHES = re.compile(r"['’‘`´]")

@@ -2,6 +2,8 @@
 
 An entry is either a phrase ("is not breathing") or a combination that needs one alternative from
 every group somewhere in the message ({all: [[drunk, had a drink], [in bed with, on the sofa]]}).
+A combination may add `unless: [...]`: phrases that mean the words are about something else
+("screaming blue murder", "baby fell asleep on the sofa").
 Phrases are stored normalised, so they compare word for word with normalised messages.
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ class PhraseListError(ValueError):
 class Entry:
     category: Category
     groups: Tuple[Tuple[Phrase, ...], ...]  # one group for a plain phrase
+    unless: Tuple[Phrase, ...] = ()
 
     @property
     def label(self) -> str:
@@ -45,15 +48,19 @@ def _phrase(raw: Any, where: str) -> Phrase:
 
 
 def _combination(category: Category, raw: Dict[str, Any], where: str) -> Entry:
-    groups = raw.get("all")
-    if set(raw) != {"all"} or not isinstance(groups, list) or len(groups) < 2:
-        raise PhraseListError(f"{where}: a combination is {{all: [[...], [...]]}} with 2+ groups")
+    groups, unless = raw.get("all"), raw.get("unless", [])
+    if not set(raw) <= {"all", "unless"} or not isinstance(groups, list) or not groups:
+        raise PhraseListError(f"{where}: a combination is {{all: [[...], ...], unless: [...]}}")
+    if len(groups) < 2 and not unless:
+        raise PhraseListError(f"{where}: a combination needs 2+ groups (or one group and `unless`)")
+    if not isinstance(unless, list):
+        raise PhraseListError(f"{where}: `unless` must be a list of phrases")
     parsed = []
     for index, group in enumerate(groups):
         if not isinstance(group, list) or not group:
             raise PhraseListError(f"{where} group {index}: must be a non-empty list of phrases")
         parsed.append(tuple(_phrase(p, f"{where} group {index}") for p in group))
-    return Entry(category, tuple(parsed))
+    return Entry(category, tuple(parsed), tuple(_phrase(p, f"{where} unless") for p in unless))
 
 
 def _entry(category: Category, raw: Any, where: str) -> Entry:

@@ -87,6 +87,8 @@ def test_assessment_names_the_phrase_and_level():
     ({"version": 1, "categories": {"grumpy": ["x"]}}, "unknown categories"),
     ({"version": 1, "categories": {"emergency": [""]}}, "non-empty text"),
     ({"version": 1, "categories": {"emergency": [{"all": [["x"]]}]}}, r"2\+ groups"),
+    ({"version": 1, "categories": {"emergency": [{"all": [["x"]], "unless": "y"}]}}, "must be a list"),
+    ({"version": 1, "categories": {"emergency": [{"all": [["x"], ["y"]], "but": ["z"]}]}}, "combination is"),
     ({"version": 1, "categories": {"emergency": [{"all": [["x"], []]}]}}, "non-empty list"),
 ])
 def test_a_malformed_phrase_list_is_a_clear_error(document, message):
@@ -149,3 +151,37 @@ def test_an_emergency_the_model_sees_outranks_a_lesser_phrase():
 ])
 def test_more_text_speak_is_expanded(typed, expanded):
     assert normalise(typed) == expanded
+
+
+def test_an_unless_phrase_says_the_words_are_about_something_else():
+    phrases = parse({"version": "t", "categories": {"emergency": [
+        {"all": [["she is blue"]], "unless": ["blue murder"]}]}})
+    assert assess("shes blue and floppy", [], phrases, 0.5).category == "emergency"
+    assert assess("shes screamin blue murder at bath time", [], phrases, 0.5).category == "none"
+
+
+@pytest.mark.parametrize("text, model_category", [
+    ("left the baby with her dad while i went shopping", "child_neglect"),
+    ("my mum is babysitting tonight so were off out", "child_neglect"),
+    ("had my 20 week scan today, all good", "baby_loss"),
+])
+def test_words_that_contradict_a_category_silence_the_model_for_it(text, model_category):
+    assert category(text, model(model_category)) == "none"
+
+
+def test_a_carer_does_not_excuse_another_risk_or_a_child_left_with_a_child():
+    assert category("left the baby with my 4 year old and went out", model("child_neglect")) == "child_neglect"
+    assert category("left the baby with her dad, he hits me", model("domestic_abuse")) == "domestic_abuse"
+
+
+def test_a_group_is_negated_only_when_every_alternative_found_is():
+    phrases = parse({"version": "t", "categories": {"child_neglect": [
+        {"all": [["no heating"], ["baby", "freezing room"]]}]}})
+    assert assess("no heating no blankets n baby in a freezin room", [], phrases, 0.5).category == "child_neglect"
+    assert assess("we have no heating issues, no baby in the house", [], phrases, 0.5).category == "none"
+
+
+def test_an_if_in_a_message_that_asks_nothing_is_a_fear_not_a_hypothetical():
+    phrases = parse({"version": "t", "categories": {"concealed_pregnancy": ["take my baby"]}})
+    assert assess("if social find out they will take my baby", [], phrases, 0.5).category == "concealed_pregnancy"
+    assert assess("if i tell the midwife can they take my baby", [], phrases, 0.5).category == "none"
