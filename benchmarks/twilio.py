@@ -6,7 +6,8 @@ through the real twilio library. At each concurrency level, that many parents ea
 one after another, each waiting for the answer before the next, as a person would. Measured:
 
 - acknowledgement: the webhook's HTTP round trip, what Twilio waits for (its limit is 15 s);
-- time to reply: from sending the webhook to the stub receiving the first reply to that parent.
+- time to reply: from sending the webhook to the stub receiving the first reply to that parent;
+- replies per second, and the server's CPU time per message (which a busy machine disturbs less).
 
 Run alone: `python -m benchmarks.twilio` or `make bench ARGS="--only twilio"` (about 3 minutes).
 Figures go to stdout and var/bench/twilio.json.
@@ -94,7 +95,7 @@ async def send(session: aiohttp.ClientSession, port: int, address: str, text: st
         return response.status, time.perf_counter()
 
 
-async def load(port: int, replies: Replies, corpus: List[str], parents: int, each: int,
+async def load(port: int, pid: int, replies: Replies, corpus: List[str], parents: int, each: int,
                tag: str) -> Dict[str, float]:
     acks: List[float] = []
     to_reply: List[float] = []
@@ -115,9 +116,19 @@ async def load(port: int, replies: Replies, corpus: List[str], parents: int, eac
             except asyncio.TimeoutError:
                 failures["no reply"] += 1
 
+    cpu_before, started = cpu_seconds(pid), time.perf_counter()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         await asyncio.gather(*(parent(i, session) for i in range(parents)))
-    return {**summary("ack", acks), **summary("reply", to_reply), **failures}
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu_before
+    return {**summary("ack", acks), **summary("reply", to_reply),
+            "replies/s": len(to_reply) / elapsed, "server CPU per message (ms)": cpu / (parents * each) * 1000,
+            **failures}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the server process has used: comparable even when the machine is busy."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def summary(name: str, seconds: List[float]) -> Dict[str, float]:
@@ -154,10 +165,10 @@ async def measure(contender: Contender, stub: TwilioStub, corpus: List[str], log
         replies = Replies(asyncio.get_running_loop())
         stub.subscribe(replies.received)
         stack.callback(stub.unsubscribe, replies.received)
-        await load(port, replies, corpus, 1, 2, f"{contender.name}-warm-up")  # TensorFlow graphs
+        await load(port, process.pid, replies, corpus, 1, 2, f"{contender.name}-warm-up")  # TensorFlow graphs
         for parents, each in LEVELS:
             print(f"[twilio:{contender.name}] {parents} parents…", flush=True)
-            result = await load(port, replies, corpus, parents, each, f"{contender.name}-{parents}")
+            result = await load(port, process.pid, replies, corpus, parents, each, f"{contender.name}-{parents}")
             contender.figures.update({f"c={parents} {k}": v for k, v in result.items()})
     finally:
         stack.close()

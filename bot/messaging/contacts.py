@@ -7,7 +7,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.db.dialect import insert_unless_exists
+from bot.db.dialect import upsert
 from bot.db.messaging import Channel, Contact, OutboundMessage, OutboundStatus
 from bot.db.models import utcnow
 
@@ -17,28 +17,23 @@ WHATSAPP_WINDOW = dt.timedelta(hours=24)
 
 def record_inbound(session: Session, sender_id: str, address: str, channel: Channel,
                    our_address: Optional[str], at: dt.datetime) -> None:
-    """Create the contact on a first message; note which of our numbers they wrote to, and when."""
-    ensure_and_lock(session, sender_id, address, channel, our_address, at)
-    session.execute(
-        sa.update(Contact).where(Contact.sender_id == sender_id)
-        .values(our_address=our_address or Contact.our_address,
-                last_inbound_at=sa.case((Contact.last_inbound_at > at, Contact.last_inbound_at), else_=at))
-    )
+    """Create or update the parent's contact for a message that arrived `at`, in one statement.
 
-
-def ensure_and_lock(session: Session, sender_id: str, address: str, channel: Channel,
-                    our_address: Optional[str], at: dt.datetime) -> None:
-    """Make sure the contact exists and hold its row lock until the transaction ends.
-
-    On PostgreSQL, two messages from one parent stored at the same moment then take their inbox
-    ids one after the other, so id order is commit order and the worker can never see a later
-    message before an earlier one. (SQLite has one writer at a time anyway; FOR UPDATE is a no-op.)
+    Which of our numbers they wrote to is remembered, and the WhatsApp window moves forward only.
+    On PostgreSQL the statement also holds the contact's row lock until the transaction ends, so
+    two messages from one parent stored at once take their inbox ids one after the other: id order
+    is commit order, and the worker can never see a later message before an earlier one. (SQLite
+    has one writer at a time anyway.)
     """
-    insert_unless_exists(session, Contact.__table__, dict(
+    upsert(session, Contact.__table__, dict(
         sender_id=sender_id, address=address, channel=channel.value, our_address=our_address,
         last_inbound_at=at, created_at=at,
+    ), key="sender_id", update=dict(
+        our_address=lambda new: sa.func.coalesce(new.our_address, Contact.__table__.c.our_address),
+        last_inbound_at=lambda new: sa.case(
+            (Contact.__table__.c.last_inbound_at > new.last_inbound_at, Contact.__table__.c.last_inbound_at),
+            else_=new.last_inbound_at),
     ))
-    session.execute(sa.select(Contact.sender_id).where(Contact.sender_id == sender_id).with_for_update())
 
 
 def contact(session: Session, sender_id: str) -> Contact:

@@ -41,18 +41,15 @@ class Arrival:
 def store(session: Session, arrival: Arrival, now: Optional[dt.datetime] = None) -> bool:
     """Store the message and its sender; False if this MessageSid was stored before."""
     now = now or utcnow()
-    # The parent's row lock first: one parent's messages get their ids in commit order.
-    contacts.ensure_and_lock(session, arrival.sender_id, arrival.address, arrival.channel,
-                             arrival.our_address, now)
-    stored = insert_unless_exists(session, InboundMessage.__table__, dict(
+    # The contact first: it takes the parent's row lock, so one parent's messages get their ids
+    # in commit order.
+    contacts.record_inbound(session, arrival.sender_id, arrival.address, arrival.channel,
+                            arrival.our_address, now)
+    return insert_unless_exists(session, InboundMessage.__table__, dict(
         message_sid=arrival.message_sid, sender_id=arrival.sender_id, channel=arrival.channel.value,
         body=arrival.body, num_media=arrival.num_media, has_location=arrival.has_location,
         status=InboundStatus.PENDING.value, attempts=0, received_at=now,
     ))
-    if stored:
-        contacts.record_inbound(session, arrival.sender_id, arrival.address, arrival.channel,
-                                arrival.our_address, now)
-    return stored
 
 
 def claim(session: Session, busy: Collection[str], limit: int) -> List[InboundMessage]:
@@ -74,11 +71,8 @@ def claim(session: Session, busy: Collection[str], limit: int) -> List[InboundMe
     if busy:
         query = query.where(InboundMessage.sender_id.notin_(list(busy)))
     rows = list(session.execute(query).scalars())
-    if rows:
-        session.execute(sa.update(InboundMessage).where(InboundMessage.id.in_([r.id for r in rows]))
-                        .values(attempts=InboundMessage.attempts + 1))
-        for row in rows:
-            session.refresh(row, ["attempts"])
+    for row in rows:
+        row.attempts += 1  # one process owns this parent's messages now, so no lost update
     return rows
 
 

@@ -8,13 +8,14 @@ a part without an emoji keeps the larger GSM-7 budget.
 from __future__ import annotations
 
 import re
-from typing import Callable, List
+from typing import Callable, List, Tuple
 
 from bot.channels.sms import MAX_REPLY_SEGMENTS, measure
 from bot.db.messaging import Channel
 
 # Twilio refuses a Body longer than this on any channel (error 21617).
 TWILIO_MAX_BODY = 1600
+_PARAGRAPH = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -35,13 +36,14 @@ def split_for(channel: Channel, text: str) -> List[str]:
 
 
 def split(text: str, fits: Callable[[str], bool]) -> List[str]:
-    """Pack whole sentences into parts that `fits`; a sentence too long alone is split at words."""
+    """Pack whole paragraphs, else whole sentences, into parts that `fits`; a sentence too long
+    alone is split at words. Paragraph breaks are kept inside a part."""
     if fits(text):
         return [text] if text else []
     parts: List[str] = []
     current = ""
-    for piece in _pieces(text, fits):
-        candidate = f"{current} {piece}" if current else piece
+    for separator, piece in _pieces(text, fits):
+        candidate = f"{current}{separator}{piece}" if current else piece
         if fits(candidate):
             current = candidate
         else:
@@ -52,15 +54,22 @@ def split(text: str, fits: Callable[[str], bool]) -> List[str]:
     return parts
 
 
-def _pieces(text: str, fits: Callable[[str], bool]) -> List[str]:
-    """Sentences, with any that cannot fit alone broken into words, and words into characters."""
-    pieces: List[str] = []
-    for sentence in filter(None, (s.strip() for s in _SENTENCE_END.split(text))):
-        if fits(sentence):
-            pieces.append(sentence)
+def _pieces(text: str, fits: Callable[[str], bool]) -> List[Tuple[str, str]]:
+    """(separator before it, piece): paragraphs that fit, else their sentences, else words or characters."""
+    pieces: List[Tuple[str, str]] = []
+    for paragraph in filter(None, (p.strip() for p in _PARAGRAPH.split(text))):
+        if fits(paragraph):
+            pieces.append(("\n\n", paragraph))
             continue
-        for word in sentence.split():
-            pieces.extend([word] if fits(word) else _hard_split(word, fits))
+        for number, sentence in enumerate(filter(None, (s.strip() for s in _SENTENCE_END.split(paragraph)))):
+            separator = "\n\n" if number == 0 else " "
+            if fits(sentence):
+                pieces.append((separator, sentence))
+                continue
+            for index, word in enumerate(sentence.split()):
+                chunks = [word] if fits(word) else _hard_split(word, fits)
+                pieces.append((separator if index == 0 else " ", chunks[0]))
+                pieces.extend(("", chunk) for chunk in chunks[1:])
     return pieces
 
 

@@ -186,9 +186,11 @@ class InboxWorker:
                 contacts.opt_out(session, row.sender_id)
             elif outcome.keyword == Keyword.OPT_IN:
                 contacts.opt_in(session, row.sender_id)
-            for reply in outcome.replies:
-                outbox.queue_message(session, row.sender_id, reply, origin=outcome.origin,
-                                     inbound_id=row.id, ignores_opt_out=outcome.keyword == Keyword.OPT_OUT)
+            if outcome.replies:
+                # One text, split only where the channel needs it: fewer messages, none out of order.
+                outbox.queue_message(session, row.sender_id, "\n\n".join(outcome.replies),
+                                     origin=outcome.origin, inbound_id=row.id,
+                                     ignores_opt_out=outcome.keyword == Keyword.OPT_OUT)
 
     def _record_attempt(self, message_id: int, error: str) -> None:
         with self.sessions.begin() as session:
