@@ -63,7 +63,8 @@ class Promoter:
                                  source="live model found in service, registered at promotion")
 
     def promote(self, model_id: Optional[str] = None, *, by: Optional[Staff] = None,
-                override_reason: str = "", now: Optional[dt.datetime] = None) -> Outcome:
+                override_reason: str = "", ip: Optional[str] = None,
+                now: Optional[dt.datetime] = None) -> Outcome:
         """Put `model_id` (the newest entry by default) in service if it passes the gate, or if an
         admin overrides with a reason."""
         reason = override_reason.strip()
@@ -74,7 +75,7 @@ class Promoter:
                 raise PromotionError(f"model {candidate.model_id} is already live")
             failures = promotion_gate.failures(candidate.figures, live.figures if live else None)
             if failures and not reason:
-                self.audit.write(Action.MODEL_PROMOTION_REFUSED, staff=by,
+                self.audit.write(Action.MODEL_PROMOTION_REFUSED, staff=by, ip=ip,
                                  detail=f"{candidate.model_id}: " + "; ".join(failures))
                 raise PromotionRefused(candidate.model_id, failures)
             if failures and (by is None or by.role != Role.ADMIN.value or by.disabled):
@@ -83,14 +84,15 @@ class Promoter:
                               self._install(candidate, live), failures if reason else [])
             self._remember("promote", outcome, by, reason if failures else "", live, now)
             if failures:
-                self.audit.write(Action.MODEL_PROMOTED_OVER_GATE, staff=by,
+                self.audit.write(Action.MODEL_PROMOTED_OVER_GATE, staff=by, ip=ip,
                                  detail=f"{candidate.model_id} (failed: {'; '.join(failures)}) "
                                         f"reason: {reason}")
             else:
-                self.audit.write(Action.MODEL_PROMOTED, staff=by, detail=candidate.model_id)
+                self.audit.write(Action.MODEL_PROMOTED, staff=by, ip=ip, detail=candidate.model_id)
             return outcome
 
-    def rollback(self, *, by: Optional[Staff] = None, now: Optional[dt.datetime] = None) -> Outcome:
+    def rollback(self, *, by: Optional[Staff] = None, ip: Optional[str] = None,
+                 now: Optional[dt.datetime] = None) -> Outcome:
         """Put back the model that was live before the current one."""
         with self.registry.locked():
             live = self.live()
@@ -103,7 +105,7 @@ class Promoter:
             outcome = Outcome(target.model_id, live.model_id if live else None,
                               self._install(target, live), [])
             self._remember("rollback", outcome, by, "", live, now, stack=stack)
-            self.audit.write(Action.MODEL_ROLLED_BACK, staff=by,
+            self.audit.write(Action.MODEL_ROLLED_BACK, staff=by, ip=ip,
                              detail=f"{outcome.previous_id} -> {target.model_id}")
             return outcome
 

@@ -24,8 +24,11 @@ SECRET = re.compile(r'<code id="totp-secret">([^<]+)</code>')
 
 
 def settings_for(database_url: str, tmp_path, **extra: str) -> Settings:
-    """Test settings; RASA_PORT is a free port, so closing a case finds no Rasa server there."""
+    """Test settings; RASA_PORT is a free port, so closing a case finds no Rasa server there. The
+    model registry and the live model file are the test's own, never the project's."""
     return load_settings({"DATABASE_URL": database_url, "BOT_VAR_DIR": str(tmp_path / "var"),
+                          "MODEL_REGISTRY_DIR": str(tmp_path / "registry"),
+                          "BOT_MODEL": str(tmp_path / "models" / "current.tar.gz"),
                           "BOT_ENV": "test", "RASA_PORT": str(free_port()), **extra})
 
 

@@ -22,13 +22,18 @@ EXPECTED = {
     ("auth.login_submit", "POST"): (401, 401, 401, 401),
     ("auth.mfa", "GET"): (302, 302, 302, 302),
     ("auth.mfa_submit", "POST"): (302, 302, 302, 302),
-    ("auth.home", "GET"): (302, 302, 200, 302),
+    ("auth.home", "GET"): (302, 302, 302, 302),
     ("queue.show", "GET"): (302, 200, 403, 403),
     ("queue.rows", "GET"): (302, 200, 403, 403),
     ("cases.show", "GET"): (302, 200, 403, 403),
     ("cases.export", "GET"): (302, 200, 403, 403),
     ("audit.show", "GET"): (302, 403, 403, 200),
     ("audit.export", "GET"): (302, 403, 403, 200),
+    ("training.show", "GET"): (302, 403, 200, 200),
+    ("training.evaluation", "GET"): (302, 403, 200, 200),
+    ("training.model", "GET"): (302, 403, 404, 404),
+    ("training.promote", "POST"): (302, 403, 404, 404),
+    ("training.rollback", "POST"): (302, 403, 409, 409),
     ("cases.claim", "POST"): (302, 302, 403, 403),
     ("cases.unclaim", "POST"): (302, 302, 403, 403),
     ("cases.reassign", "POST"): (302, 302, 403, 403),
@@ -65,7 +70,8 @@ def test_every_route_gives_each_role_and_signed_out_visitors_the_expected_status
     seen = {}
     for (endpoint, method), statuses in EXPECTED.items():
         rule = served[(endpoint, method)]
-        url = rule.build({"case_id": case.id, "filename": "style.css"}, append_unknown=False)[1]
+        url = rule.build({"case_id": case.id, "filename": "style.css", "model_id": "unregistered"},
+                         append_unknown=False)[1]
         for principal, expected in zip(PRINCIPALS, statuses):
             client = clients[principal]
             if method == "GET":
@@ -89,12 +95,14 @@ def test_every_post_without_the_csrf_token_is_refused_and_changes_nothing(app, s
     hv = sign_in(app.test_client(), "hv@example.nhs.uk")
     signing_in = {"auth.login_submit", "auth.mfa_submit"}
     posts = [rule for endpoint, method, rule in routes(app) if method == "POST" and endpoint not in signing_in]
-    assert len(posts) == 7
+    assert len(posts) == 9
+    trainer = sign_in(app.test_client(), "trainer@example.nhs.uk")
     missing, forged = {"text": "x", "outcome": "advice_given"}, {"csrf_token": "forged", "text": "x"}
     for rule in posts:
-        url = rule.build({"case_id": case.id}, append_unknown=False)[1]
+        url = rule.build({"case_id": case.id, "model_id": "unregistered"}, append_unknown=False)[1]
+        who = trainer if rule.endpoint.startswith("training.") else hv
         for data in (missing, forged):
-            assert hv.client.post(url, data=data).status_code == 400, url
+            assert who.client.post(url, data=data).status_code == 400, url
     with sessions() as session:
         assert session.execute(sa.select(sa.func.count()).select_from(CaseNote)).scalar() == 0
     assert hv.client.get(f"/cases/{case.id}").status_code == 200  # still signed in, case untouched

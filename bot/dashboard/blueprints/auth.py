@@ -26,7 +26,8 @@ REFUSALS = {
     SignIn.LOCKED: ("This account is locked for 30 minutes after repeated failed sign-ins. "
                     "An admin can help if you need it sooner."),
 }
-HOME_OF = {Role.HEALTH_VISITOR.value: "queue.show", Role.ADMIN.value: "audit.show"}
+HOME_OF = {Role.HEALTH_VISITOR.value: "queue.show", Role.ADMIN.value: "audit.show",
+           Role.TRAINER.value: "training.show"}
 
 
 def services():

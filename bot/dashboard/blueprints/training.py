@@ -1,0 +1,95 @@
+"""The trainers' pages: the model registry, evaluation reports, promotion and rollback.
+
+Trainers and admins both use them; only an admin's override reason can take a model past a
+failed gate (bot/training/promotion.py checks the role, so a forged form field cannot either).
+Each promotion or rollback is audited with the person and their address.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from bot.dashboard import security
+from bot.dashboard.security import allow
+from bot.db.staff import Role
+from bot.training import report, services
+from bot.training.promotion import PromotionError
+from bot.training.rasa_models import ModelLoadError, Reload
+
+blueprint = Blueprint("training", __name__, url_prefix="/training")
+TRAINING_ROLES = (Role.TRAINER.value, Role.ADMIN.value)
+RECENT_EVENTS = 20
+DONE = {
+    "promote": "The model is live. The running bot serves it now.",
+    "rollback": "Rolled back. The running bot serves the previous model now.",
+    "saved": "The model is live; the bot was not running and will serve it when it starts.",
+}
+
+
+def _settings():
+    return current_app.extensions["dashboard"].settings
+
+
+@blueprint.get("")
+@allow(*TRAINING_ROLES)
+def show():
+    return _page(notice=DONE.get(request.args.get("done", "")))
+
+
+def _page(notice: Optional[str] = None, error: Optional[str] = None, status: int = 200):
+    settings = _settings()
+    registry = services.registry(settings)
+    live = services.in_service(settings)
+    events = list(reversed(registry.state()["events"]))[:RECENT_EVENTS]
+    return render_template("training.html", entries=list(reversed(registry.entries())),
+                           live_id=live.model_id if live else None, events=events,
+                           notice=notice, error=error), status
+
+
+@blueprint.get("/evaluation")
+@allow(*TRAINING_ROLES)
+def evaluation():
+    try:
+        subject = services.evaluation_subject(_settings())
+    except FileNotFoundError:
+        return render_template("training_report.html", subject=None, body=None)
+    return render_template("training_report.html", subject=subject, body=report.body(subject))
+
+
+@blueprint.get("/models/<model_id>")
+@allow(*TRAINING_ROLES)
+def model(model_id: str):
+    try:
+        subject = services.model_subject(_settings(), model_id)
+    except LookupError:
+        abort(404)
+    return render_template("training_report.html", subject=subject, body=report.body(subject),
+                           model_id=model_id)
+
+
+@blueprint.post("/models/<model_id>/promote")
+@allow(*TRAINING_ROLES)
+def promote(model_id: str):
+    promoter = services.promoter(_settings())
+    try:
+        promoter.registry.get(model_id)
+    except LookupError:
+        abort(404)
+    try:
+        outcome = promoter.promote(model_id, by=security.current().staff, ip=security.client_ip(),
+                                   override_reason=request.form.get("override_reason", ""))
+    except (PromotionError, ModelLoadError) as error:
+        return _page(error=str(error), status=409)
+    return redirect(url_for("training.show", done="promote" if outcome.reload is Reload.LOADED else "saved"))
+
+
+@blueprint.post("/rollback")
+@allow(*TRAINING_ROLES)
+def rollback():
+    try:
+        outcome = services.promoter(_settings()).rollback(by=security.current().staff,
+                                                          ip=security.client_ip())
+    except (PromotionError, ModelLoadError) as error:
+        return _page(error=str(error), status=409)
+    return redirect(url_for("training.show", done="rollback" if outcome.reload is Reload.LOADED else "saved"))
