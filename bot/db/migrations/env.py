@@ -3,6 +3,7 @@ from alembic import context
 
 import bot.db.staff  # noqa: F401  (the dashboard's tables join Base.metadata)
 import bot.db.messaging  # noqa: F401  (the Twilio channel's tables join Base.metadata)
+import bot.db.training  # noqa: F401  (the trainers' inbox joins Base.metadata)
 from bot.db.models import Base
 from bot.db.session import engine_for
 
