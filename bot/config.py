@@ -61,6 +61,8 @@ class Settings:
     sender_id_secret: Optional[str] = None
     # The model registry (bot/training/registry.py): every trained model, its figures and data version.
     model_registry_dir: Optional[Path] = None
+    # Where trainers' labels are written (bot/training/labelling.py): the NLU training files.
+    nlu_data_dir: Optional[Path] = None
 
 
 def _port(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -178,6 +180,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         on_call_number=_phone_number(environ, "ON_CALL_NUMBER"),
         bot_env=environ.get("BOT_ENV", "development").strip() or "development",
         model_registry_dir=Path(environ.get("MODEL_REGISTRY_DIR") or root / "models" / "registry").resolve(),
+        nlu_data_dir=Path(environ.get("NLU_DATA_DIR") or root / "data" / "nlu").resolve(),
         **_twilio_settings(environ),
     )
 

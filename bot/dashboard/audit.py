@@ -40,6 +40,8 @@ class Action(str, enum.Enum):
     MODEL_PROMOTED_OVER_GATE = "model_promoted_over_gate"
     MODEL_PROMOTION_REFUSED = "model_promotion_refused"
     MODEL_ROLLED_BACK = "model_rolled_back"
+    INBOX_LABELLED = "inbox_labelled"
+    INBOX_NOISE = "inbox_noise"
 
 
 def record(session: Session, action: Action, *, staff: Optional[Staff] = None,

@@ -29,6 +29,7 @@ def settings_for(database_url: str, tmp_path, **extra: str) -> Settings:
     return load_settings({"DATABASE_URL": database_url, "BOT_VAR_DIR": str(tmp_path / "var"),
                           "MODEL_REGISTRY_DIR": str(tmp_path / "registry"),
                           "BOT_MODEL": str(tmp_path / "models" / "current.tar.gz"),
+                          "NLU_DATA_DIR": str(tmp_path / "nlu"),
                           "BOT_ENV": "test", "RASA_PORT": str(free_port()), **extra})
 
 
