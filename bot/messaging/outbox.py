@@ -40,7 +40,7 @@ def queue_message(session: Session, sender_id: str, text: str, *, origin: str,
 
     Returns the rows, one per message it becomes (a long SMS is split on sentence boundaries);
     they are flushed, so they have ids, but the caller commits. Raises LookupError for a sender id
-    that never wrote to us over Twilio (e.g. a REST-channel conversation).
+    that never wrote to us over Twilio (e.g. a REST-channel conversation), ValueError for blank text.
     """
     found = contacts.contact(session, sender_id)
     return _queue(session, sender_id, found.address, text, origin, inbound_id, ignores_opt_out)
@@ -60,13 +60,16 @@ def _queue(session: Session, sender_id: Optional[str], address: str, text: str, 
     if origin not in ORIGINS:
         raise ValueError(f"origin must be one of {ORIGINS}, got {origin!r}")
     channel = channel_of(address)
+    parts = split_for(channel, text)
+    if not parts:
+        raise ValueError("there is no text to send")
     now = utcnow()
     rows = [
         OutboundMessage(sender_id=sender_id, to_address=address, channel=channel.value, body=part,
                         origin=origin, inbound_id=inbound_id, ignores_opt_out=ignores_opt_out,
                         status=OutboundStatus.QUEUED.value, attempts=0, next_attempt_at=now,
                         created_at=now, updated_at=now)
-        for part in split_for(channel, text)
+        for part in parts
     ]
     session.add_all(rows)
     session.flush()

@@ -38,11 +38,13 @@ def test_a_long_sms_reply_is_queued_as_whole_sentence_parts_in_order(sessions):
     assert {(r.to_address, r.origin, r.status) for r in rows} == {(PARENT_SMS, "staff", "queued")}
 
 
-def test_queueing_to_a_sender_id_that_never_texted_is_refused(sessions):
+def test_queueing_to_a_sender_id_that_never_texted_or_blank_text_or_an_unknown_origin_is_refused(sessions):
     with sessions.begin() as session, pytest.raises(LookupError):
         outbox.queue_message(session, "rest-user", "hello", origin="staff")
     with sessions.begin() as session, pytest.raises(ValueError):
         outbox.queue_to_number(session, OUR_SMS, "hello", origin="nobody")
+    with sessions.begin() as session, pytest.raises(ValueError):
+        outbox.queue_to_number(session, OUR_SMS, "  \n ", origin="staff")
 
 
 def test_only_the_oldest_queued_message_of_each_recipient_is_claimed(sessions):
