@@ -23,7 +23,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
 from bot.channels.twilio_request import (
-    FormParams,
     MalformedRequest,
     arrival_from,
     is_genuine,
