@@ -36,23 +36,27 @@ def _assessment(category: Category, matched: str) -> Assessment:
     return Assessment(category.value, level_of(category).value, matched)
 
 
-def model_category(intent_ranking: List[Dict[str, Any]], threshold: float) -> Optional[Category]:
-    """The risk category the classifier believes in, if its top intent is a risk intent."""
+def model_category(intent_ranking: List[Dict[str, Any]], threshold: float,
+                   emergency_threshold: Optional[float] = None) -> Optional[Category]:
+    """The risk category the classifier believes in, if its top intent is a risk intent with at
+    least `threshold` confidence (`emergency_threshold` for an emergency, if given)."""
     ranked = [r for r in intent_ranking if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
     if not ranked:
         return None
     top = ranked[0]
     category = category_of_intent(top.get("name"))
+    if category is Category.EMERGENCY and emergency_threshold is not None:
+        threshold = emergency_threshold
     return category if category and top.get("confidence", 0.0) >= threshold else None
 
 
 def assess(text: str, intent_ranking: List[Dict[str, Any]], phrases: PhraseList,
-           model_threshold: float) -> Assessment:
+           model_threshold: float, emergency_threshold: Optional[float] = None) -> Assessment:
     """Either layer can raise a risk. The phrase layer wins when both fire, since it names the
     words a health visitor will want to see, unless only the model sees an emergency; the model alone is ignored when the message denies a
     risky act or opens as a question or another person's story, which the model cannot read."""
     match, context = best_match(text, phrases)
-    category = model_category(intent_ranking, model_threshold)
+    category = model_category(intent_ranking, model_threshold, emergency_threshold)
     model_emergency = category is Category.EMERGENCY and not context.emergency_hypothetical
     if match and (match.category is Category.EMERGENCY or not model_emergency):
         return _assessment(match.category, match.label)

@@ -74,8 +74,12 @@ CARERS = frozenset({"dad", "daddy", "mum", "mummy", "mam", "nan", "nana", "nanna
 BABYSITTING = frozenset({"babysitting", "babysits", "babysat", "babysitter", "childminder"})
 GOOD_NEWS = (("all", "good"), ("all", "fine"), ("all", "ok"), ("all", "okay"), ("all", "well"),
              ("fine", "now"), ("strong", "heartbeat"), ("healthy", "baby"), ("nothing", "wrong"))
-URGENCY = frozenset({"now", "tonight", "help", "currently", "already", "asap", "quick", "moment",
+URGENCY = frozenset({"now", "tonight", "currently", "already", "asap", "quick", "moment",
                      "911", "999", "ambulance", "hurry", "urgent"})
+# "help" is urgent as a plea ("help!", "help me", "help my baby"), not as a verb or a noun in a
+# question ("how can i help her", "where can i get help for a friend").
+NOT_A_PLEA_BEFORE = frozenset({"i", "can", "to", "get", "for", "some", "any", "the", "of", "you"})
+NOT_A_PLEA_AFTER = frozenset({"a", "her", "him", "them", "with", "for", "out"})
 
 
 @dataclass(frozen=True)
@@ -298,7 +302,13 @@ class Context:
 
 
 def is_urgent(words: Sequence[str]) -> bool:
-    return any(w in URGENCY for w in words)
+    return any(w in URGENCY or (w == "help" and _is_plea(words, i)) for i, w in enumerate(words))
+
+
+def _is_plea(words: Sequence[str], index: int) -> bool:
+    before = words[index - 1] if index else ""
+    after = words[index + 1] if index + 1 < len(words) else ""
+    return before not in NOT_A_PLEA_BEFORE and after not in NOT_A_PLEA_AFTER
 
 
 def _denial_at(words: Sequence[str], index: int, negation: Tuple[str, ...]) -> bool:

@@ -185,3 +185,23 @@ def test_an_if_in_a_message_that_asks_nothing_is_a_fear_not_a_hypothetical():
     phrases = parse({"version": "t", "categories": {"concealed_pregnancy": ["take my baby"]}})
     assert assess("if social find out they will take my baby", [], phrases, 0.5).category == "concealed_pregnancy"
     assert assess("if i tell the midwife can they take my baby", [], phrases, 0.5).category == "none"
+
+
+def test_an_emergency_threshold_lets_a_less_sure_model_raise_only_an_emergency():
+    unsure_emergency = [{"name": "risk_emergency", "confidence": 0.4}]
+    unsure_abuse = [{"name": "risk_domestic_abuse", "confidence": 0.4}]
+    assert assess("her lips look odd", unsure_emergency, PHRASES, 0.5).category == "none"
+    assert assess("her lips look odd", unsure_emergency, PHRASES, 0.5, 0.35).category == "emergency"
+    assert assess("he shoved me", unsure_abuse, PHRASES, 0.5, 0.35).category == "none"
+
+
+@pytest.mark.parametrize("text, urgent", [
+    ("help my baby isnt breathing", True),
+    ("she wont settle, help", True),
+    ("please help", True),
+    ("my friend had a miscarriage, how can i help her", False),
+    ("where can i get help for a friend", False),
+])
+def test_help_is_urgent_as_a_plea_not_as_a_verb(text, urgent):
+    from bot.risk.matcher import is_urgent
+    assert is_urgent(normalise(text)) is urgent
