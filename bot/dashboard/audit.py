@@ -42,6 +42,8 @@ class Action(str, enum.Enum):
     MODEL_ROLLED_BACK = "model_rolled_back"
     INBOX_LABELLED = "inbox_labelled"
     INBOX_NOISE = "inbox_noise"
+    CASE_FLAGGED_FALSE_ALARM = "case_flagged_false_alarm"
+    CASE_FLAGGED_MISSED_RISK = "case_flagged_missed_risk"
 
 
 def record(session: Session, action: Action, *, staff: Optional[Staff] = None,

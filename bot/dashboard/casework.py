@@ -26,6 +26,7 @@ from bot.db.models import ACTIVE_STATUSES, CaseStatus, Consent, ConsentDecision,
 from bot.db.staff import CaseAssignment, CaseNote, CaseReply, Role, Staff
 from bot.handoffs.service import HandoffService
 from bot.messaging import outbox
+from bot.training.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,32 @@ class CaseWork:
             session.add(CaseNote(handoff_id=case.id, staff_id=actor.staff.id, text=text,
                                  created_at=utcnow()))
             audit.record(session, Action.NOTE_ADDED, staff=actor.staff, case_id=case.id, ip=actor.ip)
+
+    # --- telling the trainers ---------------------------------------------------------------
+
+    def flag_false_alarm(self, case_id: int, actor: Actor) -> None:
+        """The risk was not real: the messages that raised it go to the trainers' inbox, redacted."""
+        with self.sessions.begin() as session:
+            case = self._case(session, case_id, actor)
+            texts = [m.get("text", "") for m in case.trigger_messages or []]
+            Inbox.add_flagged(session, texts, "false_alarm", case.category)
+            audit.record(session, Action.CASE_FLAGGED_FALSE_ALARM, staff=actor.staff, case_id=case.id,
+                         ip=actor.ip)
+
+    def flag_missed_risk(self, case_id: int, actor: Actor, message: str) -> None:
+        """The bot missed a risk in one of the parent's messages (`message` is its position among
+        the parent's messages on the case page); a redacted copy goes to the trainers' inbox."""
+        with self.sessions.begin() as session:
+            case = self._case(session, case_id, actor)
+            withdrawn = next((as_utc(c.created_at) for c in case.consents
+                              if c.decision == ConsentDecision.WITHDRAWN.value), None)
+            said = [e.text for e in tracker_entries(self.tracker_store_url, case.sender_id)
+                    if e.side == "parent" and (withdrawn is None or e.at <= withdrawn)]
+            if not message.isdigit() or int(message) >= len(said):
+                raise CaseRefused("Choose one of the parent's messages.")
+            Inbox.add_flagged(session, [said[int(message)]], "missed_risk", None)
+            audit.record(session, Action.CASE_FLAGGED_MISSED_RISK, staff=actor.staff, case_id=case.id,
+                         ip=actor.ip)
 
     def reply(self, case_id: int, actor: Actor, text: str) -> None:
         """Queue a message to the parent through the outbox (SMS or WhatsApp, with the approved

@@ -123,6 +123,15 @@ class Inbox:
             raise LookupError(f"no inbox item {item_id}")
         return item
 
+    @staticmethod
+    def add_flagged(session, texts: List[str], source: str, risk_category: Optional[str]) -> int:
+        """Messages a health visitor flagged ("false_alarm" or "missed_risk"), redacted, in the
+        caller's transaction (with its audit row)."""
+        items = [InboxItem(text=redact(t), source=source, risk_category=risk_category,
+                           created_at=utcnow(), status="new") for t in texts if t.strip()]
+        session.add_all(items)
+        return len(items)
+
     def close(self, item_id: int, status: str, label: Optional[str], by: str,
               now: Optional[dt.datetime] = None) -> None:
         """Mark an item labelled (with its intent) or noise."""

@@ -3,8 +3,9 @@
 Trainers label wording, not people, so a message reaches the inbox only through `redact`:
 phone numbers, email addresses and UK postcodes are replaced by shape, and names by where they
 stand (after "my name is", "I'm", "this is", a relation such as "my partner" or "baby", a
-greeting, or a sign-off at the end). A name with no such cue and no capital letter is not found:
-the inbox keeps no sender id, so what is left cannot be tied back to a parent through us.
+greeting, before "here", or a sign-off at the end). A name with none of these cues is not found
+(pattern matching, not a list of names); the inbox keeps no sender id, so what is left
+cannot be tied back to a parent through us.
 """
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ _CAPITALISED_AFTER = re.compile(
     rf"my (?:partner|husband|wife|boyfriend|girlfriend|fiance|fiancee|son|daughter|baby|mum|mom|"
     rf"dad|sister|brother|ex|midwife|health visitor|hv|gp|friend|mother|father)|baby|babys|baby's)"
     rf"\s*,?\s+){_SKIP_NOT_NAMES}({_NAME_WORD}(?:\s+{_SKIP_NOT_NAMES}{_NAME_WORD})?)")
+# "Jess here, ..." introduces the sender.
+_HERE = re.compile(rf"\b{_SKIP_NOT_NAMES}({_NAME_WORD}) here\b")
 # A sign-off: a capitalised word (or two) alone at the very end, after a line break, comma or dash.
 _SIGN_OFF = re.compile(rf"(?:[\n,]|\s-+)\s*x*\s*{_SKIP_NOT_NAMES}({_NAME_WORD}(?:\s+{_NAME_WORD})?)\s*x*\s*[.!]?\s*$")
 
@@ -67,4 +70,5 @@ def redact(text: str) -> str:
     text = _POSTCODE.sub(POSTCODE, text)
     text = _NAMED.sub(_name, text)
     text = _CAPITALISED_AFTER.sub(_name, text)
+    text = _HERE.sub(_name, text)
     return _SIGN_OFF.sub(_name, text)

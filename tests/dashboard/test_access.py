@@ -42,6 +42,8 @@ EXPECTED = {
     ("cases.reassign", "POST"): (302, 302, 403, 403),
     ("cases.add_note", "POST"): (302, 302, 403, 403),
     ("cases.reply", "POST"): (302, 302, 403, 403),
+    ("cases.false_alarm", "POST"): (302, 302, 403, 403),
+    ("cases.missed_risk", "POST"): (302, 409, 403, 403),
     ("cases.close", "POST"): (302, 302, 403, 403),
     ("auth.logout", "POST"): (302, 302, 302, 302),
 }
@@ -99,7 +101,7 @@ def test_every_post_without_the_csrf_token_is_refused_and_changes_nothing(app, s
     hv = sign_in(app.test_client(), "hv@example.nhs.uk")
     signing_in = {"auth.login_submit", "auth.mfa_submit"}
     posts = [rule for endpoint, method, rule in routes(app) if method == "POST" and endpoint not in signing_in]
-    assert len(posts) == 11
+    assert len(posts) == 13
     trainer = sign_in(app.test_client(), "trainer@example.nhs.uk")
     missing, forged = {"text": "x", "outcome": "advice_given"}, {"csrf_token": "forged", "text": "x"}
     for rule in posts:

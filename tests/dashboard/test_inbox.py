@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from bot.config import PROJECT_ROOT
 from bot.db.staff import AuditEntry
-from tests.dashboard.helpers import sign_in
+from tests.dashboard.helpers import make_case, sign_in
 from tests.unit.training.test_inbox import parse, save
 
 
@@ -55,3 +55,28 @@ def test_a_conflicting_label_is_shown_and_needs_confirming(app, settings, staff)
     assert forced.status_code == 302
     page = trainer.client.get("/training/inbox").text
     assert "Texts the training data gives more than one intent" in page and "greet (conversation.yml)" in page
+
+
+def test_health_visitors_send_false_alarms_and_missed_risks_to_the_inbox_redacted(app, settings, staff, sessions):
+    case = make_case(sessions, text="Jess here, I had 2 glasses of wine, baby in our bed, 07700 900123")
+    save(settings.tracker_store_url, case.sender_id, [
+        ("hi can you help", parse("x", [("greet", 0.9), ("affirm", 0.01)])),
+        ("my partner Tom hits me when he drinks", parse("x", [("greet", 0.6), ("affirm", 0.3)])),
+    ])
+    hv = sign_in(app.test_client(), "hv@example.nhs.uk")
+    page = hv.client.get(f"/cases/{case.id}").text
+    assert page.count("Missed risk: send to trainers") == 2 and "False alarm: send to trainers" in page
+    assert hv.post(f"/cases/{case.id}/false-alarm", {}).status_code == 302
+    assert hv.post(f"/cases/{case.id}/missed-risk", {"message": "1"}).status_code == 302
+    assert hv.post(f"/cases/{case.id}/missed-risk", {"message": "2"}).status_code == 409
+
+    trainer = sign_in(app.test_client(), "trainer@example.nhs.uk")
+    inbox = trainer.client.get("/training/inbox").text
+    assert "[name] here, I had 2 glasses of wine, baby in our bed, [phone]" in inbox
+    assert "my partner [name] hits me when he drinks" in inbox
+    assert "Jess" not in inbox and "Tom" not in inbox and "07700" not in inbox
+    assert "false_alarm" in inbox and "missed_risk" in inbox
+    with sessions() as session:
+        actions = session.execute(sa.select(AuditEntry.action).where(AuditEntry.case_id == case.id)
+                                  .where(AuditEntry.action.like("case_flagged_%"))).scalars().all()
+    assert sorted(actions) == ["case_flagged_false_alarm", "case_flagged_missed_risk"]

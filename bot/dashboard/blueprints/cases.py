@@ -22,6 +22,8 @@ DONE = {
     "note": "Note added.",
     "reply": "Your reply is on its way to the parent.",
     "close": "Case closed. The parent has been told, and the bot answers them again.",
+    "false_alarm": "Thank you: the messages that raised this risk are in the trainers' inbox (without names or numbers).",
+    "missed_risk": "Thank you: that message is in the trainers' inbox (without names or numbers).",
 }
 
 
@@ -105,6 +107,18 @@ def add_note(case_id: int):
 def reply(case_id: int):
     return _act(case_id, _work().reply, request.form.get("text", ""),
                 done="reply")
+
+
+@blueprint.post("/<int:case_id>/false-alarm")
+@allow(HEALTH_VISITOR)
+def false_alarm(case_id: int):
+    return _act(case_id, _work().flag_false_alarm, done="false_alarm")
+
+
+@blueprint.post("/<int:case_id>/missed-risk")
+@allow(HEALTH_VISITOR)
+def missed_risk(case_id: int):
+    return _act(case_id, _work().flag_missed_risk, request.form.get("message", ""), done="missed_risk")
 
 
 @blueprint.post("/<int:case_id>/close")

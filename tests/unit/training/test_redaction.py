@@ -31,6 +31,7 @@ IDENTIFIERS = [
     ("my midwife Karen said its fine", "my midwife [name] said its fine"),
     ("is it ok to cosleep\nthanks, Amy", "is it ok to cosleep\nthanks, [name]"),
     ("baby keeps waking - Laura x", "baby keeps waking - [name] x"),
+    ("Jess here, baby wont feed", "[name] here, baby wont feed"),
 ]
 
 KEPT = [
@@ -43,6 +44,7 @@ KEPT = [
     "my partner smokes",
     "born on 12/03/2026 at 3.2kg",
     "I'm Worried about sids",
+    "Baby here is 2 weeks old",
 ]
 
 
