@@ -7,7 +7,9 @@ one after another, each waiting for the answer before the next, as a person woul
 
 - acknowledgement: the webhook's HTTP round trip, what Twilio waits for (its limit is 15 s);
 - time to reply: from sending the webhook to the stub receiving the first reply to that parent;
-- replies per second, and the server's CPU time per message (which a busy machine disturbs less).
+- replies per second, and the server's CPU time per message (which a busy machine disturbs less);
+- then the awkward cases: the HTTP status for a forged request and for a media-only message, and
+  how many replies a media-only message and a MessageSid delivered twice get.
 
 Run alone: `python -m benchmarks.twilio` or `make bench ARGS="--only twilio"` (about 3 minutes).
 Figures go to stdout and var/bench/twilio.json.
@@ -84,10 +86,11 @@ def texts() -> List[str]:
             if not e.intent.startswith("risk_") and e.intent not in CONSENT_INTENTS]
 
 
-async def send(session: aiohttp.ClientSession, port: int, address: str, text: str) -> Tuple[int, float]:
-    form = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID, "From": address,
-            "To": OUR_NUMBER, "Body": text, "NumMedia": "0"}
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL + WEBHOOK, form)
+async def send(session: aiohttp.ClientSession, port: int, address: str, text: str,
+               sid: Optional[str] = None, signed: bool = True, **extra: str) -> Tuple[int, float]:
+    form = {"MessageSid": sid or "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID, "From": address,
+            "To": OUR_NUMBER, "Body": text, "NumMedia": "0", **extra}
+    signature = RequestValidator(AUTH_TOKEN if signed else "forger").compute_signature(PUBLIC_URL + WEBHOOK, form)
     async with session.post(f"http://127.0.0.1:{port}{WEBHOOK}", data=urlencode(form),
                             headers={"Content-Type": "application/x-www-form-urlencoded",
                                      "X-Twilio-Signature": signature}) as response:
@@ -131,6 +134,28 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def probe(port: int, stub: TwilioStub, tag: int) -> Dict[str, float]:
+    """What each does with a forged request, a media-only message and a MessageSid delivered twice.
+
+    "answered" counts turns: the replies to the twice-delivered message over the replies to the
+    same text sent once (Rasa's connector sends each paragraph as its own message).
+    """
+    forger, media_only, once, twice = (f"+4477009{tag}{n}" for n in range(4))
+    sid = "SM" + uuid.uuid4().hex
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        forged, _ = await send(session, port, forger, "forged", signed=False)
+        media, _ = await send(session, port, media_only, "", NumMedia="1",
+                              MediaUrl0="https://api.twilio.com/m/ME1", MediaContentType0="image/jpeg")
+        await send(session, port, once, "hiya")
+        for _ in range(2):
+            await send(session, port, twice, "hiya", sid=sid)
+        await asyncio.sleep(5)  # let anything still queued go out
+    answered = len(stub.messages_to(twice)) / max(len(stub.messages_to(once)), 1)
+    return {"forged request: HTTP status": forged, "media-only: HTTP status": media,
+            "media-only: replies": len(stub.messages_to(media_only)),
+            "MessageSid delivered twice: times answered": answered}
+
+
 def summary(name: str, seconds: List[float]) -> Dict[str, float]:
     if len(seconds) < 2:
         return {f"{name} p50 (ms)": float("nan"), f"{name} p99 (ms)": float("nan")}
@@ -154,7 +179,8 @@ async def wait_ready(port: int, process: subprocess.Popen, timeout: float = 300)
     raise TimeoutError("the Rasa server did not start")
 
 
-async def measure(contender: Contender, stub: TwilioStub, corpus: List[str], log: Path) -> None:
+async def measure(contender: Contender, stub: TwilioStub, corpus: List[str], log: Path, tag: int) -> None:
+    """Serve, warm up, load at each level, then probe the awkward cases."""
     port = free_port()
     stack = contextlib.ExitStack()
     with open(log, "w") as output:
@@ -170,6 +196,7 @@ async def measure(contender: Contender, stub: TwilioStub, corpus: List[str], log
             print(f"[twilio:{contender.name}] {parents} parents…", flush=True)
             result = await load(port, process.pid, replies, corpus, parents, each, f"{contender.name}-{parents}")
             contender.figures.update({f"c={parents} {k}": v for k, v in result.items()})
+        contender.figures.update(await probe(port, stub, tag))
     finally:
         stack.close()
         process.terminate()
@@ -208,11 +235,11 @@ def contenders(bench_dir: Path, stub: TwilioStub) -> List[Contender]:
 
 
 def print_table(ours: Contender, stock: Contender) -> None:
-    print(f"\n{'Twilio webhook':32} {'this project':>13} {'rasa twilio':>12} {'ratio':>6}")
+    print(f"\n{'Twilio webhook':44} {'this project':>13} {'rasa twilio':>12} {'ratio':>6}")
     for key, value in ours.figures.items():
         other = stock.figures.get(key, float("nan"))
         ratio = value / other if other else float("nan")
-        print(f"{key:32} {value:13.1f} {other:12.1f} {ratio:6.2f}")
+        print(f"{key:44} {value:13.1f} {other:12.1f} {ratio:6.2f}")
     print("ratio = this project / Rasa's built-in twilio connector (same model, SQLite tracker store)")
 
 
@@ -221,10 +248,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     corpus = texts()
     with TwilioStub() as stub:
         ours, stock = contenders(bench_dir, stub)
-        for contender in (ours, stock):
+        for tag, contender in enumerate((ours, stock), start=10):
             log = bench_dir / f"twilio-{contender.name.replace(' ', '-')}.log"
             print(f"[twilio:{contender.name}] serving {bench_dir / 'twilio-model.tar.gz'} (log: {log})", flush=True)
-            asyncio.run(measure(contender, stub, corpus, log))
+            asyncio.run(measure(contender, stub, corpus, log, tag))
     print_table(ours, stock)
     (bench_dir / "twilio.json").write_text(json.dumps([asdict(c) for c in (ours, stock)], indent=2, default=str))
     return 0
