@@ -42,13 +42,13 @@ def build_services(settings: Settings) -> Services:
 
 
 def create_app(settings: Settings) -> Flask:
-    from bot.dashboard.blueprints import audit, auth, cases, inbox, queue, training
+    from bot.dashboard.blueprints import audit, auth, cases, inbox, queue, training, try_bot
 
     app = Flask(__name__)
     app.config.update(DASHBOARD_URL=settings.dashboard_url, MAX_CONTENT_LENGTH=64 * 1024)
     app.extensions["dashboard"] = build_services(settings)
     for blueprint in (auth.blueprint, queue.blueprint, cases.blueprint, audit.blueprint,
-                      training.blueprint, inbox.blueprint):
+                      training.blueprint, inbox.blueprint, try_bot.blueprint):
         app.register_blueprint(blueprint)
     app.before_request(security.check_access)
     app.before_request(security.check_csrf)

@@ -21,9 +21,10 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.db.models import utcnow
 from bot.db.training import InboxCursor, InboxItem
+from bot.handoffs import test_senders
 from bot.training.redaction import redact
 
-TEST_SENDER_PREFIX = "trainer-test-"
+TEST_SENDER_PREFIX = test_senders.PREFIX
 FALLBACK_INTENT = "nlu_fallback"
 CURSOR = "tracker_events"
 BATCH = 500

@@ -37,6 +37,8 @@ EXPECTED = {
     ("inbox.show", "GET"): (302, 403, 200, 200),
     ("inbox.label", "POST"): (302, 403, 404, 404),
     ("inbox.noise", "POST"): (302, 403, 404, 404),
+    ("try_bot.show", "GET"): (302, 403, 302, 302),
+    ("try_bot.send", "POST"): (302, 403, 404, 404),
     ("cases.claim", "POST"): (302, 302, 403, 403),
     ("cases.unclaim", "POST"): (302, 302, 403, 403),
     ("cases.reassign", "POST"): (302, 302, 403, 403),
@@ -101,13 +103,13 @@ def test_every_post_without_the_csrf_token_is_refused_and_changes_nothing(app, s
     hv = sign_in(app.test_client(), "hv@example.nhs.uk")
     signing_in = {"auth.login_submit", "auth.mfa_submit"}
     posts = [rule for endpoint, method, rule in routes(app) if method == "POST" and endpoint not in signing_in]
-    assert len(posts) == 13
+    assert len(posts) == 14
     trainer = sign_in(app.test_client(), "trainer@example.nhs.uk")
     missing, forged = {"text": "x", "outcome": "advice_given"}, {"csrf_token": "forged", "text": "x"}
     for rule in posts:
         url = rule.build({"case_id": case.id, "model_id": "unregistered", "item_id": 0},
                          append_unknown=False)[1]
-        who = trainer if rule.endpoint.startswith(("training.", "inbox.")) else hv
+        who = trainer if rule.endpoint.startswith(("training.", "inbox.", "try_bot.")) else hv
         for data in (missing, forged):
             assert who.client.post(url, data=data).status_code == 400, url
     with sessions() as session:

@@ -14,6 +14,7 @@ from typing import Iterator, List
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from bot.config import load_settings
 from bot.dashboard.accounts import Accounts
@@ -117,3 +118,24 @@ def test_an_archive_the_server_cannot_load_leaves_the_live_model_serving(world):
     assert settings.model_path.read_bytes() == promoter.registry.archive(live.model_id).read_bytes()
     assert serving_model_id(bot) == serving
     assert bot.say("promotion-parent", "hello")[0]["text"]
+
+
+def test_a_trainers_test_conversation_shows_the_bots_decisions_and_never_creates_a_case(world):
+    from bot.dashboard.app import create_app
+    from tests.dashboard.helpers import sign_in
+
+    bot, settings = world["bot"], world["settings"]
+    add_staff(Accounts(session_factory(settings.database_url)), "trainer@example.nhs.uk", "trainer")
+    trainer = sign_in(create_app(settings).test_client(), "trainer@example.nhs.uk")
+    start = trainer.client.get("/training/try")
+    conversation = start.headers["Location"].split("c=", 1)[1]
+    for text in ("had 4 cans tonight n baby is in bed with me", "yes"):
+        sent = trainer.post("/training/try", {"conversation": requests.utils.unquote(conversation), "text": text})
+        assert sent.status_code == 302, sent.text
+    page = trainer.client.get(start.headers["Location"]).text
+    assert "risk unsafe_sleep" in page and "action_offer_handoff" in page and "action_accept_handoff" in page
+    assert "intent risk_unsafe_sleep (" in page and "intent affirm (" in page
+    assert "Trainer test conversation: no case was created" in page
+    with session_factory(settings.database_url)() as session:
+        assert session.execute(sa.text("SELECT count(*) FROM handoffs")).scalar() == 0
+        assert session.execute(sa.text("SELECT count(*) FROM consents")).scalar() == 0
