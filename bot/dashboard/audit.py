@@ -44,6 +44,7 @@ class Action(str, enum.Enum):
     INBOX_NOISE = "inbox_noise"
     CASE_FLAGGED_FALSE_ALARM = "case_flagged_false_alarm"
     CASE_FLAGGED_MISSED_RISK = "case_flagged_missed_risk"
+    JOB_STARTED = "job_started"
 
 
 def record(session: Session, action: Action, *, staff: Optional[Staff] = None,

@@ -34,6 +34,8 @@ EXPECTED = {
     ("training.model", "GET"): (302, 403, 404, 404),
     ("training.promote", "POST"): (302, 403, 404, 404),
     ("training.rollback", "POST"): (302, 403, 409, 409),
+    ("training.jobs_page", "GET"): (302, 403, 200, 200),
+    ("training.start_job", "POST"): (302, 403, 404, 404),
     ("inbox.show", "GET"): (302, 403, 200, 200),
     ("inbox.label", "POST"): (302, 403, 404, 404),
     ("inbox.noise", "POST"): (302, 403, 404, 404),
@@ -78,7 +80,7 @@ def test_every_route_gives_each_role_and_signed_out_visitors_the_expected_status
     for (endpoint, method), statuses in EXPECTED.items():
         rule = served[(endpoint, method)]
         url = rule.build({"case_id": case.id, "filename": "style.css", "model_id": "unregistered",
-                          "item_id": 0},
+                          "item_id": 0, "kind": "unknown"},
                          append_unknown=False)[1]
         for principal, expected in zip(PRINCIPALS, statuses):
             client = clients[principal]
@@ -103,11 +105,11 @@ def test_every_post_without_the_csrf_token_is_refused_and_changes_nothing(app, s
     hv = sign_in(app.test_client(), "hv@example.nhs.uk")
     signing_in = {"auth.login_submit", "auth.mfa_submit"}
     posts = [rule for endpoint, method, rule in routes(app) if method == "POST" and endpoint not in signing_in]
-    assert len(posts) == 14
+    assert len(posts) == 15
     trainer = sign_in(app.test_client(), "trainer@example.nhs.uk")
     missing, forged = {"text": "x", "outcome": "advice_given"}, {"csrf_token": "forged", "text": "x"}
     for rule in posts:
-        url = rule.build({"case_id": case.id, "model_id": "unregistered", "item_id": 0},
+        url = rule.build({"case_id": case.id, "model_id": "unregistered", "item_id": 0, "kind": "unknown"},
                          append_unknown=False)[1]
         who = trainer if rule.endpoint.startswith(("training.", "inbox.", "try_bot.")) else hv
         for data in (missing, forged):

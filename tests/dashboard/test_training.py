@@ -3,11 +3,15 @@ the admin-only override, rollback, and their audit rows."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import time
 
 import sqlalchemy as sa
 
 from bot.db.staff import AuditEntry
 from bot.training.data_version import DataVersion
+from bot.training.jobs import JobRunner
 from bot.training.registry import Registry
 from tests.dashboard.helpers import sign_in
 from tests.unit.training.helpers import figures
@@ -91,3 +95,27 @@ def test_the_evaluation_page_shows_the_last_make_evaluate_report(app, settings, 
     write_reports(settings.var_dir / "reports")
     page = trainer.client.get("/training/evaluation").text
     assert "<svg" in page and "Misclassified messages (1)" in page and "False alarms: 0.500" in page
+
+
+def test_a_trainer_starts_validation_from_the_dashboard_and_sees_it_run(app, settings, staff, sessions):
+    trainer = sign_in(app.test_client(), "trainer@example.nhs.uk")
+    assert "No jobs yet." in trainer.client.get("/training/jobs").text
+    started = trainer.post("/training/jobs/validate", {})
+    assert started.status_code == 302
+    [job] = JobRunner(settings.var_dir / "jobs", {}, settings.project_root).recent()
+    try:
+        page = trainer.client.get("/training/jobs").text
+        assert "Validate the data: running" in page and 'http-equiv="refresh"' in page
+        busy = trainer.post("/training/jobs/train", {})
+        assert busy.status_code == 409 and "another job is still running" in busy.text
+    finally:
+        os.killpg(job.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while JobRunner(settings.var_dir / "jobs", {}, settings.project_root).get(job.job_id).running:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    page = trainer.client.get("/training/jobs").text
+    assert "Validate the data: ended without a status (interrupted)" in page and 'http-equiv="refresh"' not in page
+    with sessions() as session:
+        assert session.execute(sa.select(AuditEntry.detail).where(AuditEntry.action == "job_started")
+                               ).scalars().all() == ["validate"]

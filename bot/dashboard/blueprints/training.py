@@ -11,9 +11,10 @@ from typing import Optional
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from bot.dashboard import security
+from bot.dashboard.audit import Action
 from bot.dashboard.security import allow
 from bot.db.staff import Role
-from bot.training import report, services
+from bot.training import jobs, report, services
 from bot.training.promotion import PromotionError
 from bot.training.rasa_models import ModelLoadError, Reload
 
@@ -25,6 +26,8 @@ DONE = {
     "rollback": "Rolled back. The running bot serves the previous model now.",
     "saved": "The model is live; the bot was not running and will serve it when it starts.",
 }
+JOB_LABELS = {"validate": "Validate the data", "train": "Train and register a model",
+              "evaluate": "Evaluate the live model"}
 
 
 def _settings():
@@ -93,3 +96,34 @@ def rollback():
     except (PromotionError, ModelLoadError) as error:
         return _page(error=str(error), status=409)
     return redirect(url_for("training.show", done="rollback" if outcome.reload is Reload.LOADED else "saved"))
+
+
+def _jobs() -> jobs.JobRunner:
+    settings = _settings()
+    return jobs.JobRunner(settings.var_dir / "jobs", jobs.commands(settings), settings.project_root)
+
+
+@blueprint.get("/jobs")
+@allow(*TRAINING_ROLES)
+def jobs_page():
+    return _jobs_page()
+
+
+def _jobs_page(error: Optional[str] = None, status: int = 200):
+    recent = _jobs().recent()
+    return render_template("training_jobs.html", jobs=recent, labels=JOB_LABELS, error=error,
+                           running=any(job.running for job in recent)), status
+
+
+@blueprint.post("/jobs/<kind>")
+@allow(*TRAINING_ROLES)
+def start_job(kind: str):
+    if kind not in JOB_LABELS:
+        abort(404)
+    try:
+        _jobs().start(kind)
+    except jobs.JobBusy as busy:
+        return _jobs_page(error=str(busy), status=409)
+    current_app.extensions["dashboard"].audit.write(Action.JOB_STARTED, staff=security.current().staff,
+                                                    ip=security.client_ip(), detail=kind)
+    return redirect(url_for("training.jobs_page"))
