@@ -20,18 +20,18 @@ from bot.training import report, services
 from bot.training.services import promoter, register_model, registry
 
 
-def train_model(settings: Settings, config: Path) -> Entry:
-    """Train from the working tree into a scratch folder and register the result (the live model
-    is untouched until it is promoted)."""
+def train_model(settings: Settings, config: Path, data_dir: Optional[Path] = None) -> Entry:
+    """Train from the working tree (or another copy of data/) into a scratch folder and register
+    the result; the live model is untouched until it is promoted."""
     from bot.supervisor import rasa_executable
 
     root = settings.project_root
     with tempfile.TemporaryDirectory(prefix="candidate-") as out:
         subprocess.run([rasa_executable(), "train", "--config", str(config), "--domain",
-                        str(root / "domain.yml"), "--data", str(root / "data"), "--out", out,
+                        str(root / "domain.yml"), "--data", str(data_dir or root / "data"), "--out", out,
                         "--fixed-model-name", "candidate"], cwd=root, check=True)
         return register_model(settings, Path(out) / "candidate.tar.gz",
-                              source=f"trained with {config.name}")
+                              source=f"trained with {config.name}", data_dir=data_dir)
 
 
 def describe(entry: Entry, live_id: Optional[str]) -> str:

@@ -10,10 +10,10 @@ import hashlib
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Tuple
 
 TRAINING_FILES = ("config.yml", "domain.yml")
-TRAINING_DIRS = ("data",)
+TRAINING_DIR = "data"
 
 
 @dataclass(frozen=True)
@@ -23,18 +23,20 @@ class DataVersion:
     inputs_sha256: str
 
 
-def training_inputs(root: Path) -> Iterator[Path]:
+def training_inputs(root: Path, data_dir: Optional[Path] = None) -> Iterator[Tuple[str, Path]]:
+    """(name as in the project, file): config.yml and domain.yml, then every file under data/."""
     for name in TRAINING_FILES:
         if (root / name).is_file():
-            yield root / name
-    for folder in TRAINING_DIRS:
-        yield from sorted(p for p in (root / folder).rglob("*") if p.is_file())
+            yield name, root / name
+    data_dir = data_dir or root / TRAINING_DIR
+    for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        yield f"{TRAINING_DIR}/{path.relative_to(data_dir).as_posix()}", path
 
 
-def inputs_hash(root: Path) -> str:
+def inputs_hash(root: Path, data_dir: Optional[Path] = None) -> str:
     digest = hashlib.sha256()
-    for path in training_inputs(root):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+    for name, path in training_inputs(root, data_dir):
+        digest.update(name.encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
@@ -47,8 +49,10 @@ def _git(root: Path, *args: str) -> Optional[str]:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def current(root: Path) -> DataVersion:
-    """The data version of the working tree now; dirty when a training input differs from HEAD."""
-    changes = _git(root, "status", "--porcelain", "--", *TRAINING_FILES, *TRAINING_DIRS)
-    return DataVersion(git_commit=_git(root, "rev-parse", "HEAD"), git_dirty=bool(changes),
-                       inputs_sha256=inputs_hash(root))
+def current(root: Path, data_dir: Optional[Path] = None) -> DataVersion:
+    """The data version of the working tree now; dirty when a training input differs from HEAD
+    (always, when the data came from another folder than the project's data/)."""
+    changes = _git(root, "status", "--porcelain", "--", *TRAINING_FILES, TRAINING_DIR)
+    elsewhere = data_dir is not None and data_dir.resolve() != (root / TRAINING_DIR).resolve()
+    return DataVersion(git_commit=_git(root, "rev-parse", "HEAD"), git_dirty=bool(changes) or elsewhere,
+                       inputs_sha256=inputs_hash(root, data_dir))

@@ -25,9 +25,10 @@ def promoter(settings: Settings) -> Promoter:
                     data_version=partial(data_version.current, settings.project_root))
 
 
-def register_model(settings: Settings, model_file: Path, source: str) -> Entry:
-    """Measure a trained model and keep it with its figures and the current data version."""
-    version = data_version.current(settings.project_root)
+def register_model(settings: Settings, model_file: Path, source: str,
+                   data_dir: Optional[Path] = None) -> Entry:
+    """Measure a trained model and keep it with its figures and the data version it came from."""
+    version = data_version.current(settings.project_root, data_dir)
     return registry(settings).add(model_file, figures.measure(settings, model_file), version, source)
 
 

@@ -72,3 +72,13 @@ def test_the_data_version_outside_git_has_no_commit(tmp_path):
     version = data_version.current(tmp_path)
     assert version.git_commit is None
     assert version.inputs_sha256 == data_version.inputs_hash(tmp_path)
+
+
+def test_data_from_another_folder_is_hashed_like_the_project_data_and_marked_dirty(tmp_path):
+    _project(tmp_path)
+    copy = tmp_path / "elsewhere"
+    import shutil
+
+    shutil.copytree(tmp_path / "data", copy)
+    assert data_version.inputs_hash(tmp_path, copy) == data_version.inputs_hash(tmp_path)
+    assert data_version.current(tmp_path, copy).git_dirty
