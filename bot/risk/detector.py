@@ -53,8 +53,9 @@ def model_category(intent_ranking: List[Dict[str, Any]], threshold: float,
 def assess(text: str, intent_ranking: List[Dict[str, Any]], phrases: PhraseList,
            model_threshold: float, emergency_threshold: Optional[float] = None) -> Assessment:
     """Either layer can raise a risk. The phrase layer wins when both fire, since it names the
-    words a health visitor will want to see, unless only the model sees an emergency; the model alone is ignored when the message denies a
-    risky act or opens as a question or another person's story, which the model cannot read."""
+    words a health visitor will want to see, unless only the model sees an emergency. The model
+    alone is ignored when the message denies a risky act, opens as a question or another person's
+    story, or (for an emergency) asks what to do if, or says it is over; see matcher.Context."""
     match, context = best_match(text, phrases)
     category = model_category(intent_ranking, model_threshold, emergency_threshold)
     model_emergency = category is Category.EMERGENCY and not context.emergency_hypothetical
@@ -62,6 +63,6 @@ def assess(text: str, intent_ranking: List[Dict[str, Any]], phrases: PhraseList,
         return _assessment(match.category, match.label)
     if model_emergency:  # "giving birth, my parents do not know i am pregnant": 999 comes first
         return _assessment(category, MODEL_MATCH)
-    if category and not context.silences(category):
+    if category and category is not Category.EMERGENCY and not context.silences(category):
         return _assessment(category, MODEL_MATCH)
     return NO_RISK

@@ -34,7 +34,9 @@ HYPOTHETICAL_CUES = (
     ("ever",), ("years", "ago"), ("my", "friend"), ("friends",), ("my", "mum"), ("my", "sister"),
     ("my", "cousin"), ("heard",), ("on", "the", "news"), ("when", "i", "was"),
     ("my", "nan"), ("my", "gran"), ("my", "aunt"), ("my", "auntie"), ("a", "friend"), ("my", "mate"),
-    ("my", "mates"), ("someone", "i", "know"), ("a", "girl", "i", "know"),
+    ("my", "mates"), ("someone", "i", "know"), ("a", "girl", "i", "know"), ("used", "to"),
+    ("how", "do", "i", "support"), ("how", "can", "i", "support"), ("help", "my", "friend"),
+    ("help", "my", "sister"),
 )
 # "if" makes a match hypothetical only in a message that asks something ("if i have had a drink can
 # she sleep with me"); "if social services find out they will take my baby" and "if i leave he will
@@ -51,6 +53,14 @@ EMERGENCY_HYPOTHETICAL_CUES = (
     ("how", "would", "i", "know"), ("what", "to", "do", "if"), ("years", "ago"),
     ("how", "would", "i", "tell"), ("how", "do", "i", "tell", "if"), ("what", "happens", "if"),
 )
+# Only with no urgency word in the message: an emergency foreseen ("he will stop breathing") or
+# over ("but is fine now", "pinked up straight away", "the doctor checked her").
+MODALS = frozenset({"will", "might", "could", "would", "may"})
+CALM = frozenset({"fine", "ok", "okay", "better", "settled", "calm", "asleep", "alright"})
+RESOLVED = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("are", "fine"),
+            ("pinked", "up"), ("came", "round", "straight"), ("back", "to", "normal"),
+            ("doctor", "checked"), ("gp", "checked"), ("hospital", "checked"), ("checked", "him"),
+            ("checked", "her"), ("all", "fine"))
 # The model layer cannot read context, so the whole message is read for it, more strictly than
 # around a phrase: a message full of "not" and "no" is often the risk itself ("have not fed him",
 # "no point living", "not seen a midwife"), so only a denial of a risky act silences the model
@@ -215,6 +225,12 @@ def vocabulary_of(phrases: PhraseList) -> Vocabulary:
 def find_phrase(positions: Mapping[str, Sequence[int]], phrase: Phrase) -> Optional[int]:
     """Start index of the first in-order, gap-tolerant occurrence of `phrase`, or None.
     `positions` says where each phrase word matches (see `Vocabulary.positions`)."""
+    span = find_span(positions, phrase)
+    return span[0] if span else None
+
+
+def find_span(positions: Mapping[str, Sequence[int]], phrase: Phrase) -> Optional[Tuple[int, int]]:
+    """(first, last) word index of the first occurrence of `phrase`, or None."""
     for start in positions.get(phrase[0], ()):
         position = start
         for target in phrase[1:]:
@@ -223,8 +239,13 @@ def find_phrase(positions: Mapping[str, Sequence[int]], phrase: Phrase) -> Optio
             if position < 0:
                 break
         else:
-            return start
+            return start, position
     return None
+
+
+def _negated_inside(words: Sequence[str], phrase: Phrase, span: Tuple[int, int]) -> bool:
+    """A negation in a gap of the match: "he never hits me" is not "he hits me"."""
+    return any(w in NEGATIONS and w not in phrase for w in words[span[0] + 1:span[1]])
 
 
 def opens_as_question(words: Sequence[str]) -> bool:
@@ -253,21 +274,34 @@ def _match_entry(words: Sequence[str], positions: Mapping[str, Sequence[int]], e
         return None  # the words are about something else ("screaming blue murder")
     starts, negated = [], False
     for group in entry.groups:
-        found = [s for s in (find_phrase(positions, p) for p in group) if s is not None]
-        if not found:
+        spans = [(p, span) for p, span in ((p, find_span(positions, p)) for p in group) if span]
+        if not spans:
             return None
-        starts.append(min(found))
+        starts.append(min(span[0] for _, span in spans))
         # a group is negated only if every alternative found is: in "no heating, no blankets and
         # the baby is in a freezing room", "freezing room" still stands after "no blankets"
-        negated = negated or all(_negated(words, s) and not _phrase_is_negative(words, s) for s in found)
+        negated = negated or all(
+            (_negated(words, span[0]) and not _phrase_is_negative(words, span[0]))
+            or _negated_inside(words, p, span) for p, span in spans)
     first = min(starts)
     if entry.category is Category.EMERGENCY:
         negated = False
-        hypothetical = not urgent and _cue_before(words, first, EMERGENCY_HYPOTHETICAL_CUES)
+        hypothetical = not urgent and (_cue_before(words, first, EMERGENCY_HYPOTHETICAL_CUES)
+                                       or _foreseen(words, first) or _resolved(words, first))
     else:
         hypothetical = not urgent and (_cue_before(words, first, HYPOTHETICAL_CUES)
                                        or _asks_if(words, first) or _asks_about(words, entry.category))
     return PhraseMatch(entry.category, entry.label, first, negated, hypothetical)
+
+
+def _foreseen(words: Sequence[str], start: int) -> bool:
+    """A modal just before the match: "scared he will stop breathing", "she might choke"."""
+    return start > 0 and words[start - 1] in MODALS
+
+
+def _resolved(words: Sequence[str], after: int) -> bool:
+    """The message says, after the match, that it is over: "went blue but pinked up straight away"."""
+    return _cue_before(words[after:], len(words) - after, RESOLVED)
 
 
 def _asks_if(words: Sequence[str], before: int) -> bool:
@@ -302,7 +336,13 @@ class Context:
 
 
 def is_urgent(words: Sequence[str]) -> bool:
-    return any(w in URGENCY or (w == "help" and _is_plea(words, i)) for i, w in enumerate(words))
+    return any((w in URGENCY and not _calm_now(words, i)) or (w == "help" and _is_plea(words, i))
+               for i, w in enumerate(words))
+
+
+def _calm_now(words: Sequence[str], index: int) -> bool:
+    """ "fine now", "settled now": a "now" that says it is over, not that it is happening."""
+    return words[index] == "now" and index > 0 and words[index - 1] in CALM
 
 
 def _is_plea(words: Sequence[str], index: int) -> bool:
@@ -360,7 +400,8 @@ def read_context(words: Sequence[str], urgent: bool) -> Context:
         denied=is_denial(words),
         hypothetical=not urgent and (_opens_with_cue(words, HYPOTHETICAL_CUES)
                                      or _asks_if(words, OPENING)),
-        emergency_hypothetical=not urgent and _cue_before(words, end, EMERGENCY_HYPOTHETICAL_CUES),
+        emergency_hypothetical=not urgent and (_cue_before(words, end, EMERGENCY_HYPOTHETICAL_CUES)
+                                               or _resolved(words, 0)),
         question=not urgent and opens_as_question(words),
         contradicted=contradicted(words),
     )

@@ -205,3 +205,25 @@ def test_an_emergency_threshold_lets_a_less_sure_model_raise_only_an_emergency()
 def test_help_is_urgent_as_a_plea_not_as_a_verb(text, urgent):
     from bot.risk.matcher import is_urgent
     assert is_urgent(normalise(text)) is urgent
+
+
+@pytest.mark.parametrize("text", [
+    "she went blue when crying but pinked up straight away",
+    "he fell off the sofa last week but the doctor checked him and hes fine",
+])
+def test_an_emergency_that_is_over_is_not_one(text):
+    assert category(text) == "none"
+    assert category(text, model("emergency")) == "none"
+
+
+def test_an_emergency_only_feared_is_not_one():
+    assert category("im scared he will stop breathing in his sleep") == "none"
+
+
+def test_an_emergency_that_is_over_still_counts_when_it_is_happening_again_now():
+    assert category("he went blue but was fine, now hes stopped breathing again") == "emergency"
+
+
+def test_a_negation_inside_a_gapped_match_cancels_it():
+    assert category("he never hits me, hes a good man") == "none"
+    assert category("he really hits me") == "domestic_abuse"
