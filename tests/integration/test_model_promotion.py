@@ -1,6 +1,8 @@
 """Promotion against a running bot: the server switches models through PUT /model while a parent
 keeps texting, and no message goes unanswered; rollback switches back; an archive the server
-cannot load leaves the live model in place. The live model's figures are measured for real."""
+cannot load leaves the live model in place. The live model's figures are measured for real. Then
+a trainer's test conversation, and the whole loop: an unknown phrasing, the inbox, a label, a
+real retrain on a copy of data/, the report, promotion, and the new answer."""
 from __future__ import annotations
 
 import io
@@ -139,3 +141,45 @@ def test_a_trainers_test_conversation_shows_the_bots_decisions_and_never_creates
     with session_factory(settings.database_url)() as session:
         assert session.execute(sa.text("SELECT count(*) FROM handoffs")).scalar() == 0
         assert session.execute(sa.text("SELECT count(*) FROM consents")).scalar() == 0
+
+
+def texts(replies) -> list:
+    return [r.get("text") for r in replies]
+
+
+# A phrasing the model in service falls back on, and the intent a trainer gives it.
+UNKNOWN = "wat about them swingy hammock beds for sleeping"
+KNOWN_SAME_INTENT = "is a hammock ok for bubs to kip in"
+LABEL = "sleep_space"
+
+
+def test_the_whole_loop_send_find_label_retrain_evaluate_promote_and_send_again(world):
+    """Runs last in this module: it leaves the retrained model in service."""
+    from bot.training import inbox, labelling, report
+    from bot.training.cli import train_model
+
+    bot, settings, root = world["bot"], world["settings"], world["root"]
+    sessions = session_factory(settings.database_url)
+    before = bot.say("loop-parent-1", UNKNOWN)
+    reference = bot.say("loop-parent-2", KNOWN_SAME_INTENT)
+    assert texts(before) != texts(reference), "the unknown phrasing is already answered like the known one"
+
+    inbox.collect(settings.tracker_store_url, sessions,
+                  inbox.thresholds_from_config(settings.project_root / "config.yml"))
+    [item] = [i for i in inbox.Inbox(sessions).waiting() if i.text == UNKNOWN]
+    assert item.source == "fallback"
+
+    data = root / "data"
+    shutil.copytree(settings.project_root / "data", data)
+    assert labelling.label(data / "nlu", item.text, LABEL).written
+    inbox.Inbox(sessions).close(item.id, "labelled", LABEL, "trainer@example.nhs.uk")
+
+    candidate = train_model(settings, settings.project_root / "config.yml", data_dir=data)
+    assert candidate.data_version.git_dirty
+    written = report.write(services.model_subject(settings, candidate.model_id), root / "report.html")
+    assert "Confusion matrix" in written.read_text()
+
+    outcome = services.promoter(settings).promote(candidate.model_id, by=world["admin"],
+                                                  override_reason=OVERRIDE)
+    assert outcome.reload is Reload.LOADED
+    assert texts(bot.say("loop-parent-3", UNKNOWN)) == texts(reference)
