@@ -71,7 +71,11 @@ def test_the_risk_test_and_dev_sets_are_not_in_the_training_data_or_the_phrase_l
     phrase_file = normalise((PROJECT_ROOT / "data" / "risk" / "phrases.yml").read_text())
     leaked = [text for text, _ in load_test_set(PROJECT_ROOT / held_out)
               if normalise(text) in seen or f" {normalise(text)} " in f" {phrase_file} "]
-    assert leaked == []
+    if "risk_dev" in held_out:
+        assert leaked == []
+    else:  # the blind set: say how many, never which, or the failure itself shows it to a trainer
+        count = len(leaked)
+        assert count == 0, f"{count} blind test message(s) appear in the training data or phrase list"
 
 
 def test_the_risk_test_set_has_40_per_category_and_150_benign():
