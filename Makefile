@@ -60,6 +60,7 @@ shell: install train
 validate: install
 	$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
 	$(PY) -m bot check-content
+	$(PY) -m bot.training.phrase_check
 
 evaluate: install train
 	$(PY) -m bot evaluate

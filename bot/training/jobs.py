@@ -29,7 +29,7 @@ def commands(settings: Settings) -> Dict[str, str]:
     rasa = shlex.quote(str(Path(sys.executable).with_name("rasa")))
     return {
         "validate": f"{rasa} data validate --config config.yml --domain domain.yml --data data "
-                    f"--fail-on-warnings && {python} -m bot check-content",
+                    f"--fail-on-warnings && {python} -m bot check-content && {python} -m bot.training.phrase_check",
         "train": f"{python} -m bot model train",
         "evaluate": f"{python} -m bot evaluate && {python} -m bot model report",
     }

@@ -54,6 +54,6 @@ def test_the_buttons_run_the_same_steps_as_the_make_targets():
     assert set(known) == {"validate", "train", "evaluate"}
     validate = "data validate --config config.yml --domain domain.yml --data data --fail-on-warnings"
     assert validate in known["validate"] and validate in (PROJECT_ROOT / "Makefile").read_text()
-    assert known["validate"].endswith("-m bot check-content")
+    assert known["validate"].endswith("-m bot check-content && " + PY + " -m bot.training.phrase_check")
     assert known["train"].endswith("-m bot model train")
     assert known["evaluate"].endswith("-m bot evaluate && " + PY + " -m bot model report")
