@@ -63,6 +63,9 @@ class Settings:
     model_registry_dir: Optional[Path] = None
     # Where trainers' labels are written (bot/training/labelling.py): the NLU training files.
     nlu_data_dir: Optional[Path] = None
+    # Redis for the Rasa lock store (bot/storage/lock_store.py); None: locks in this process only,
+    # which is right for one Rasa server and wrong for several.
+    lock_store_url: Optional[str] = None
 
 
 def _port(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -98,6 +101,15 @@ def _url(environ: Mapping[str, str], name: str, default: str) -> str:
         return default
     if not re.match(r"^https?://[^/\s]+", raw):
         raise ValueError(f"{name} must be an http:// or https:// address, got {raw!r}")
+    return raw
+
+
+def _redis_url(environ: Mapping[str, str], name: str) -> Optional[str]:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not re.match(r"^rediss?://[^/\s]+", raw):
+        raise ValueError(f"{name} must be a redis:// or rediss:// address, got {raw!r}")
     return raw
 
 
@@ -181,6 +193,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         bot_env=environ.get("BOT_ENV", "development").strip() or "development",
         model_registry_dir=Path(environ.get("MODEL_REGISTRY_DIR") or root / "models" / "registry").resolve(),
         nlu_data_dir=Path(environ.get("NLU_DATA_DIR") or root / "data" / "nlu").resolve(),
+        lock_store_url=_redis_url(environ, "LOCK_STORE_URL"),
         **_twilio_settings(environ),
     )
 

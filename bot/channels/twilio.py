@@ -22,6 +22,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
+from bot.alerts import DATABASE_UNAVAILABLE, alert
 from bot.channels.twilio_request import (
     MalformedRequest,
     arrival_from,
@@ -30,7 +31,8 @@ from bot.channels.twilio_request import (
     signed_url,
 )
 from bot.config import Settings, get_settings
-from bot.db.session import session_factory
+from bot.db import locks
+from bot.db.session import engine_for, session_factory
 from bot.messaging import inbox, outbox
 from bot.messaging.pseudonym import load_secret
 from bot.messaging.sender import OutboxSender
@@ -71,9 +73,11 @@ class TwilioChannel(InputChannel):
             if not self.live:
                 logger.info("Twilio channel off: TWILIO_AUTH_TOKEN is not set; its webhook refuses requests")
                 return
-            self.sender = OutboxSender(self.settings, self.sessions)
-            self.worker = InboxWorker(self.sessions, on_new_message, lambda: getattr(app.ctx, "agent", None),
-                                      self.sender.wake)
+            engine = engine_for(self.settings.database_url)
+            self.sender = OutboxSender(self.settings, self.sessions, locks.KeyLocks(engine, locks.OUTBOX))
+            # Advisory locks on PostgreSQL: several replicas may serve this webhook over one inbox.
+            self.worker = InboxWorker(self.sessions, locks.KeyLocks(engine, locks.INBOX), on_new_message,
+                                      lambda: getattr(app.ctx, "agent", None), self.sender.wake)
             self._tasks = [asyncio.create_task(self.worker.run()), asyncio.create_task(self.sender.run())]
 
         @blueprint.listener("before_server_stop")
@@ -81,6 +85,9 @@ class TwilioChannel(InputChannel):
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            for owner in (self.worker, self.sender):
+                if owner:
+                    owner.locks.close()
 
         @blueprint.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
@@ -95,7 +102,9 @@ class TwilioChannel(InputChannel):
             try:
                 stored = await asyncio.to_thread(self._store, arrival)
             except SQLAlchemyError:
-                logger.exception("Twilio webhook: could not store message %s", arrival.message_sid)
+                # 503: Twilio retries the webhook later; acknowledging now would drop the message.
+                alert(DATABASE_UNAVAILABLE, "Twilio webhook could not store message %s; answered 503",
+                      arrival.message_sid, exc_info=True)
                 return response.text("try again", status=503)
             if stored and self.worker:
                 self.worker.wake()

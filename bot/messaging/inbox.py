@@ -5,20 +5,22 @@ retry from Twilio (or the same request twice at once) is acknowledged without be
 answered again. The worker asks `due` for the oldest pending message of each parent and finishes
 each with `finish`, which commits the replies to the outbox and the processed mark together.
 
-Claiming is per parent: one process handles one parent's messages one at a time. With one Rasa
-server (SQLite) the worker's own set of busy parents is enough; several replicas on PostgreSQL
-would add a claim here (e.g. an advisory lock per sender id) without changing the callers.
+Claiming is per parent: one worker, in whichever replica, handles one parent's messages one at a
+time. `claim` takes the parent's lock (`bot.db.locks`: a PostgreSQL advisory lock shared by every
+replica, or an in-process set on SQLite) and only then reads which message is the parent's oldest
+pending one, so a message another replica finished a moment ago is never taken again.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Collection, List, Optional
+from typing import List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from bot.db.dialect import insert_unless_exists
+from bot.db.locks import OTHER_REPLICAS_SLACK, KeyLocks
 from bot.db.messaging import Channel, InboundMessage, InboundStatus
 from bot.db.models import utcnow
 from bot.messaging import contacts
@@ -52,12 +54,13 @@ def store(session: Session, arrival: Arrival, now: Optional[dt.datetime] = None)
     ))
 
 
-def claim(session: Session, busy: Collection[str], limit: int) -> List[InboundMessage]:
-    """The oldest pending message of each parent not in `busy`, oldest first, each with its attempt
-    counted (`attempts` above 1: an earlier attempt may have reached Rasa before the process died).
+def claim(session: Session, locks: KeyLocks, limit: int) -> List[InboundMessage]:
+    """The oldest pending message of up to `limit` parents, oldest first, each parent now locked in
+    `locks` (the caller releases it when done), each with its attempt counted (`attempts` above 1:
+    an earlier attempt may have reached Rasa before its process died).
 
-    Counting and choosing in one transaction keeps it to one commit per batch. Several replicas
-    would also take a per-parent lock here (e.g. FOR UPDATE SKIP LOCKED on the contact row).
+    Parents this process already holds are skipped; a parent another replica holds fails the
+    try-lock and is skipped too. The caller commits (one commit per batch).
     """
     earlier = aliased(InboundMessage)
     older_pending = (sa.select(earlier.id)
@@ -65,15 +68,36 @@ def claim(session: Session, busy: Collection[str], limit: int) -> List[InboundMe
                             earlier.status == InboundStatus.PENDING.value,
                             earlier.id < InboundMessage.id)
                      .exists())
-    query = (sa.select(InboundMessage)
+    query = (sa.select(InboundMessage.sender_id)
              .where(InboundMessage.status == InboundStatus.PENDING.value, ~older_pending)
-             .order_by(InboundMessage.id).limit(limit))
+             .order_by(InboundMessage.id).limit(limit + OTHER_REPLICAS_SLACK))
+    busy = locks.holding()
     if busy:
         query = query.where(InboundMessage.sender_id.notin_(list(busy)))
-    rows = list(session.execute(query).scalars())
-    for row in rows:
-        row.attempts += 1  # one process owns this parent's messages now, so no lost update
+    rows = []
+    for sender_id in session.execute(query).scalars():
+        if len(rows) == limit:
+            break
+        if not locks.try_acquire(sender_id):
+            continue
+        row = _oldest_pending(session, sender_id)
+        if row is None:  # another replica finished it between our read and our lock
+            locks.release(sender_id)
+            continue
+        row.attempts += 1  # this worker owns the parent's messages now, so no lost update
+        rows.append(row)
     return rows
+
+
+def _oldest_pending(session: Session, sender_id: str) -> Optional[InboundMessage]:
+    """Read after the lock is held: a fresh statement (READ COMMITTED) sees what the previous
+    holder committed before it released the lock."""
+    return session.execute(
+        sa.select(InboundMessage)
+        .where(InboundMessage.sender_id == sender_id, InboundMessage.status == InboundStatus.PENDING.value)
+        .order_by(InboundMessage.id).limit(1)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
 
 
 def finish(session: Session, message_id: int, status: InboundStatus = InboundStatus.PROCESSED,

@@ -18,9 +18,11 @@ from typing import Collection, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from bot.db.locks import OTHER_REPLICAS_SLACK, KeyLocks
 from bot.db.messaging import OutboundMessage, OutboundStatus
 from bot.db.models import utcnow
 from bot.messaging import contacts
+from bot.messaging.contacts import as_utc
 from bot.messaging.contacts import whatsapp_window_open  # noqa: F401  (part of the public API)
 from bot.messaging.pseudonym import channel_of
 from bot.messaging.text import split_for
@@ -32,6 +34,8 @@ _CALLBACK_STATUS = {"queued": "sent", "accepted": "sent", "sending": "sent", "se
                     "delivered": "delivered", "undelivered": "undelivered", "failed": "failed",
                     "read": "read"}
 _PROGRESS = {"sent": 1, "delivered": 2, "undelivered": 2, "failed": 2, "read": 3}
+# Not yet sent or given up: a later message to the same recipient waits behind these.
+_WAITING = (OutboundStatus.QUEUED.value, OutboundStatus.SENDING.value)
 
 
 def queue_message(session: Session, sender_id: str, text: str, *, origin: str,
@@ -76,33 +80,57 @@ def _queue(session: Session, sender_id: Optional[str], address: str, text: str, 
     return rows
 
 
-def claim(session: Session, now: dt.datetime, busy: Collection[str], limit: int) -> List[OutboundMessage]:
-    """Take the oldest queued message of each recipient whose turn it is, marking it "sending".
+def claim(session: Session, now: dt.datetime, locks: KeyLocks, limit: int) -> List[OutboundMessage]:
+    """Take the oldest queued message of up to `limit` recipients whose turn it is, marking it
+    "sending"; each recipient is now locked in `locks` (the caller releases it after recording
+    the result).
 
     A recipient's later message waits while an earlier one is queued (e.g. backing off after a 429)
     or being sent, so parts and replies never overtake each other. "sending" is committed before
-    Twilio is called: after a crash the sender knows which messages may or may not have gone.
+    Twilio is called: after a crash the sender knows which messages may or may not have gone. The
+    lock is taken before the row is read again and marked, so two replicas never send one row.
     """
     earlier = aliased(OutboundMessage)
     older_waiting = (sa.select(earlier.id)
                      .where(earlier.to_address == OutboundMessage.to_address,
-                            earlier.status.in_([OutboundStatus.QUEUED.value, OutboundStatus.SENDING.value]),
+                            earlier.status.in_(_WAITING),
                             earlier.id < OutboundMessage.id)
                      .exists())
-    query = (sa.select(OutboundMessage)
+    query = (sa.select(OutboundMessage.to_address)
              .where(OutboundMessage.status == OutboundStatus.QUEUED.value,
                     OutboundMessage.next_attempt_at <= now, ~older_waiting)
-             .order_by(OutboundMessage.id).limit(limit))
+             .order_by(OutboundMessage.id).limit(limit + OTHER_REPLICAS_SLACK))
+    busy = locks.holding()
     if busy:
         query = query.where(OutboundMessage.to_address.notin_(list(busy)))
-    rows = list(session.execute(query).scalars())
-    for row in rows:
+    rows = []
+    for address in session.execute(query).scalars():
+        if len(rows) == limit:
+            break
+        if not locks.try_acquire(address):
+            continue
+        row = oldest_waiting(session, address)
+        if row is None or row.status != OutboundStatus.QUEUED.value or as_utc(row.next_attempt_at) > now:
+            locks.release(address)  # sent, or in doubt after a crash (settled separately), or waiting
+            continue
         row.status, row.updated_at = OutboundStatus.SENDING.value, now
+        rows.append(row)
     return rows
 
 
+def oldest_waiting(session: Session, address: str) -> Optional[OutboundMessage]:
+    """The recipient's first message not yet sent or given up; read fresh, after the lock is held."""
+    return session.execute(
+        sa.select(OutboundMessage)
+        .where(OutboundMessage.to_address == address, OutboundMessage.status.in_(_WAITING))
+        .order_by(OutboundMessage.id).limit(1)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
 def in_doubt(session: Session) -> List[OutboundMessage]:
-    """Messages a previous process was sending when it stopped: Twilio may or may not have them."""
+    """Messages marked "sending": Twilio may or may not have them if their sender stopped. One whose
+    recipient lock is free has no live sender (see OutboxSender._settle_orphans)."""
     return list(session.execute(sa.select(OutboundMessage)
                                 .where(OutboundMessage.status == OutboundStatus.SENDING.value)
                                 .order_by(OutboundMessage.id)).scalars())

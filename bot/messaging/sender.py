@@ -18,7 +18,8 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import Settings
-from bot.db.messaging import Channel, Contact, OutboundMessage
+from bot.db.locks import KeyLocks
+from bot.db.messaging import Channel, Contact, OutboundMessage, OutboundStatus
 from bot.db.models import utcnow
 from bot.messaging import contacts, outbox
 from bot.messaging.contacts import as_utc
@@ -30,6 +31,8 @@ CONCURRENT_SENDS = 8
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300
 POLL_SECONDS = 1.0
+# How often a running sender looks for messages another replica left "sending" when it died.
+ORPHAN_CHECK_SECONDS = 15.0
 OPTED_OUT = "21610"
 OUTSIDE_WINDOW = "63016"
 STATUS_PATH = "/webhooks/twilio/status"
@@ -85,9 +88,8 @@ def _sender(settings: Settings, channel: str, contact: Optional[Contact]) -> Opt
 
 
 class OutboxSender:
-    def __init__(self, settings: Settings, sessions: sessionmaker) -> None:
-        self.settings, self.sessions = settings, sessions
-        self._busy: Set[str] = set()
+    def __init__(self, settings: Settings, sessions: sessionmaker, locks: KeyLocks) -> None:
+        self.settings, self.sessions, self.locks = settings, sessions, locks
         self._wake = asyncio.Event()
         self._tasks: Set[asyncio.Task] = set()
 
@@ -100,11 +102,14 @@ class OutboxSender:
         try:
             while not await self._settled(api):
                 await asyncio.sleep(POLL_SECONDS)
+            checked = asyncio.get_running_loop().time()
             while True:
                 self._wake.clear()
+                if asyncio.get_running_loop().time() - checked > ORPHAN_CHECK_SECONDS:
+                    await self._settled(api)
+                    checked = asyncio.get_running_loop().time()
                 rows = await self._next_rows()
                 for row, decision in rows:
-                    self._busy.add(row.to_address)
                     task = asyncio.create_task(self._send(api, row, decision))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
@@ -117,21 +122,36 @@ class OutboxSender:
             await api.close()
 
     async def _settled(self, api: TwilioApi) -> bool:
-        """Settle what a previous process was sending when it died: if Twilio has it, it was sent;
-        if not, it is queued again. So a crash neither loses a reply nor sends it twice."""
+        """Settle what a process was sending when it died (this one before a restart, or another
+        replica): if Twilio has it, it was sent; if not, it is queued again. So a crash neither
+        loses a reply nor sends it twice. A row whose recipient lock is held is being sent by a
+        live sender and is left alone."""
         try:
-            in_doubt = await asyncio.to_thread(self._in_doubt)
-            for row in in_doubt:
-                records = await api.sent_since(row.to_address, as_utc(row.updated_at) - CLOCK_SKEW)
-                await asyncio.to_thread(self._settle, row, records)
+            for address in {row.to_address for row in await asyncio.to_thread(self._in_doubt)}:
+                if not await asyncio.to_thread(self.locks.try_acquire, address):
+                    continue
+                try:
+                    row = await asyncio.to_thread(self._still_in_doubt, address)
+                    if row is not None:
+                        records = await api.sent_since(address, as_utc(row.updated_at) - CLOCK_SKEW)
+                        await asyncio.to_thread(self._settle, row, records)
+                finally:
+                    await asyncio.to_thread(self.locks.release, address)
             return True
         except Exception:  # noqa: BLE001 - nothing is sent until this succeeds
             logger.exception("outbox sender: could not check messages in doubt with Twilio; trying again")
             return False
 
     def _in_doubt(self) -> List[OutboundMessage]:
+        busy = self.locks.holding()
         with self.sessions() as session:
-            return outbox.in_doubt(session)
+            return [row for row in outbox.in_doubt(session) if row.to_address not in busy]
+
+    def _still_in_doubt(self, address: str) -> Optional[OutboundMessage]:
+        """Read again under the lock: the sender that held it may have recorded the result since."""
+        with self.sessions() as session:
+            row = outbox.oldest_waiting(session, address)
+            return row if row is not None and row.status == OutboundStatus.SENDING.value else None
 
     def _settle(self, row: OutboundMessage, records: List[SentRecord]) -> None:
         with self.sessions.begin() as session:
@@ -151,7 +171,7 @@ class OutboxSender:
 
     async def _next_rows(self) -> List[Tuple[OutboundMessage, Plan]]:
         """The next messages to send; none (and a log line) while the database is unreachable."""
-        free = CONCURRENT_SENDS - len(self._busy)
+        free = CONCURRENT_SENDS - len(self.locks.holding())
         if free <= 0:
             return []
         try:
@@ -161,12 +181,19 @@ class OutboxSender:
             return []
 
     def _due(self, limit: int) -> List[Tuple[OutboundMessage, Plan]]:
-        """Claim the next messages and decide how to send each, in one transaction."""
-        with self.sessions.begin() as session:
-            now = utcnow()
-            rows = outbox.claim(session, now, self._busy, limit)
-            return [(row, plan(self.settings, row, session.get(Contact, row.sender_id) if row.sender_id
-                               else None, now)) for row in rows]
+        """Claim the next messages and decide how to send each, in one transaction; if it is not
+        committed, let their recipients go again."""
+        before = self.locks.holding()
+        try:
+            with self.sessions.begin() as session:
+                now = utcnow()
+                rows = outbox.claim(session, now, self.locks, limit)
+                return [(row, plan(self.settings, row, session.get(Contact, row.sender_id) if row.sender_id
+                                   else None, now)) for row in rows]
+        except Exception:
+            for address in self.locks.holding() - before:
+                self.locks.release(address)
+            raise
 
     async def _send(self, api: TwilioApi, row: OutboundMessage, decision: Plan) -> None:
         try:
@@ -183,7 +210,8 @@ class OutboxSender:
             logger.exception("outbox message %s: unexpected error while sending", row.id)
             await asyncio.sleep(POLL_SECONDS)
         finally:
-            self._busy.discard(row.to_address)
+            # Only after the result is committed: the next holder must see it.
+            await asyncio.to_thread(self.locks.release, row.to_address)
             self._wake.set()
 
     def _record_not_sent(self, row: OutboundMessage, decision: Plan) -> None:

@@ -23,15 +23,18 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 from sqlalchemy.orm import sessionmaker
 
+from bot.db.locks import KeyLocks
 from bot.db.messaging import InboundMessage, InboundStatus
 from bot.messaging import contacts, inbox, keywords, outbox
 from bot.messaging.keywords import Keyword
+from bot.storage.tracker_store import TrackerStoreUnavailable
 
 logger = logging.getLogger(__name__)
 
 CONCURRENT_PARENTS = 8
 MAX_ATTEMPTS = 5
 POLL_SECONDS = 1.0
+OUTAGE_BACKOFF_CAP_SECONDS = 10
 
 
 class AgentNotReady(RuntimeError):
@@ -48,11 +51,10 @@ class Outcome:
 
 
 class InboxWorker:
-    def __init__(self, sessions: sessionmaker, on_new_message: Callable[[UserMessage], Awaitable],
+    def __init__(self, sessions: sessionmaker, locks: KeyLocks, on_new_message: Callable[[UserMessage], Awaitable],
                  agent: Callable[[], Optional[Agent]], on_replies: Callable[[], None]) -> None:
-        self.sessions, self.on_new_message, self.agent, self.on_replies = (
-            sessions, on_new_message, agent, on_replies)
-        self._busy: Set[str] = set()
+        self.sessions, self.locks, self.on_new_message, self.agent, self.on_replies = (
+            sessions, locks, on_new_message, agent, on_replies)
         self._wake = asyncio.Event()
         self._tasks: Set[asyncio.Task] = set()
 
@@ -66,7 +68,6 @@ class InboxWorker:
                 self._wake.clear()
                 rows = await self._next_rows()
                 for row in rows:
-                    self._busy.add(row.sender_id)
                     task = asyncio.create_task(self._process(row))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
@@ -82,7 +83,7 @@ class InboxWorker:
 
     async def _next_rows(self) -> List[InboundMessage]:
         """The next messages to start; none (and a log line) while the database is unreachable."""
-        free = CONCURRENT_PARENTS - len(self._busy)
+        free = CONCURRENT_PARENTS - len(self.locks.holding())
         if free <= 0:
             return []
         try:
@@ -92,14 +93,22 @@ class InboxWorker:
             return []
 
     def _due(self, limit: int) -> List[InboundMessage]:
-        with self.sessions.begin() as session:
-            return inbox.claim(session, self._busy, limit)
+        """Claim the next messages; if the claim is not committed, let their parents go again."""
+        before = self.locks.holding()
+        try:
+            with self.sessions.begin() as session:
+                return inbox.claim(session, self.locks, limit)
+        except Exception:
+            for sender_id in self.locks.holding() - before:
+                self.locks.release(sender_id)
+            raise
 
     async def _process(self, row: InboundMessage) -> None:
         """Handle one message, retrying with backoff; the parent stays busy meanwhile, so order holds."""
         attempt = row.attempts  # counted when it was claimed
         # Above 1, an earlier attempt may have reached Rasa before its process died.
         maybe_handled = attempt > 1
+        outage_retries = 0
         try:
             while True:
                 try:
@@ -113,6 +122,12 @@ class InboxWorker:
                     return
                 except asyncio.CancelledError:
                     raise
+                except TrackerStoreUnavailable:
+                    # Not this message's fault: it stays pending (and counts no attempt) until the
+                    # conversation store answers again, however long that takes. Alerted already.
+                    maybe_handled = True
+                    outage_retries += 1
+                    await asyncio.sleep(min(2 ** outage_retries, OUTAGE_BACKOFF_CAP_SECONDS))
                 except Exception as error:  # noqa: BLE001 - recorded, retried, then answered
                     logger.exception("inbound message %s: attempt %s failed", row.id, attempt)
                     maybe_handled = True
@@ -121,7 +136,8 @@ class InboxWorker:
                     with contextlib.suppress(Exception):
                         await asyncio.to_thread(self._record_attempt, row.id, f"{type(error).__name__}: {error}")
         finally:
-            self._busy.discard(row.sender_id)
+            # Only after the processed mark is committed: the next holder must see it.
+            await asyncio.to_thread(self.locks.release, row.sender_id)
             self._wake.set()
 
     async def _outcome(self, row: InboundMessage, maybe_handled: bool) -> Outcome:

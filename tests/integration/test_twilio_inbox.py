@@ -7,6 +7,7 @@ from typing import List
 import pytest
 import sqlalchemy as sa
 
+from bot.db.locks import INBOX, KeyLocks
 from bot.db.messaging import Channel, InboundMessage, InboundStatus
 from bot.db.session import session_factory
 from bot.messaging import inbox
@@ -44,19 +45,22 @@ def test_the_same_message_sid_stored_from_many_threads_at_once_is_stored_once(se
 def test_each_parents_oldest_pending_message_is_claimed_with_its_attempt_counted_and_finished_once(sessions):
     for sid, parent in [("SM1", "+447700900001"), ("SM2", "+447700900001"), ("SM3", "+447700900002")]:
         assert store(sessions, arrival(sid, parent))
+    locks = KeyLocks(sessions.kw["bind"], INBOX)
     with sessions.begin() as session:
-        claimed = inbox.claim(session, busy=(), limit=10)
+        claimed = inbox.claim(session, locks, limit=10)
         assert [(m.message_sid, m.attempts) for m in claimed] == [("SM1", 1), ("SM3", 1)]
     with sessions.begin() as session:
-        assert inbox.claim(session, busy={"sms-0001", "sms-0002"}, limit=10) == []
+        assert inbox.claim(session, locks, limit=10) == []  # both parents are held
         assert inbox.finish(session, claimed[0].id)
         assert not inbox.finish(session, claimed[0].id)
+    locks.close()  # as if the process restarted
     with sessions.begin() as session:
         # SM2 waited for SM1; SM3 is claimed again (e.g. after a restart) with its second attempt.
-        assert [(m.message_sid, m.attempts) for m in inbox.claim(session, busy=(), limit=10)] == [
+        assert [(m.message_sid, m.attempts) for m in inbox.claim(session, locks, limit=10)] == [
             ("SM2", 1), ("SM3", 2)]
         first = session.execute(sa.select(InboundMessage).where(InboundMessage.message_sid == "SM1")).scalar_one()
         assert (first.status, first.attempts) == (InboundStatus.PROCESSED.value, 1)
+    locks.close()
 
 
 def test_a_burst_stored_from_many_threads_is_due_in_id_order_one_at_a_time(sessions):
@@ -66,12 +70,15 @@ def test_a_burst_stored_from_many_threads_is_due_in_id_order_one_at_a_time(sessi
     for thread in threads:
         thread.join()
     seen = []
+    locks = KeyLocks(sessions.kw["bind"], INBOX)
     while True:
         with sessions.begin() as session:
-            due = inbox.claim(session, busy=(), limit=10)
+            due = inbox.claim(session, locks, limit=10)
             if not due:
                 break
             assert len(due) == 1
             seen.append(due[0].id)
             inbox.finish(session, due[0].id)
+        locks.release(due[0].sender_id)
+    locks.close()
     assert len(seen) == 10 and seen == sorted(seen)

@@ -5,9 +5,11 @@ import datetime as dt
 
 import pytest
 
+from bot.db.locks import OUTBOX, KeyLocks
 from bot.db.messaging import Channel, OutboundStatus
+from bot.db.migrate import upgrade
 from bot.db.models import utcnow
-from bot.db.session import session_factory
+from bot.db.session import engine_for, session_factory
 from bot.messaging import contacts, outbox
 
 PARENT_SMS = "+447700900001"
@@ -56,18 +58,24 @@ def test_only_the_oldest_queued_message_of_each_recipient_is_claimed(sessions):
         first_b = outbox.queue_message(session, "wa-b", "uno", origin="bot")[0].id
         alert = outbox.queue_to_number(session, "+447700900123", "case 7 is urgent", origin="alert")[0].id
     later = utcnow() + dt.timedelta(seconds=1)
+    locks = KeyLocks(sessions.kw["bind"], OUTBOX)
+    assert locks.try_acquire(PARENT_SMS)  # this process is busy with that recipient
     with sessions.begin() as session:
-        assert [r.id for r in outbox.claim(session, later, busy={PARENT_SMS}, limit=10)] == [first_b, alert]
+        assert [r.id for r in outbox.claim(session, later, locks, limit=10)] == [first_b, alert]
+    locks.close()
     with sessions.begin() as session:
         # "two" waits while "one" is queued, and while it is being sent.
-        assert [r.id for r in outbox.claim(session, later, busy=(), limit=10)] == [first_a]
-        assert outbox.claim(session, later, busy=(), limit=10) == []
+        assert [r.id for r in outbox.claim(session, later, locks, limit=10)] == [first_a]
+    locks.close()
+    with sessions.begin() as session:
+        assert outbox.claim(session, later, locks, limit=10) == []
         assert [r.id for r in outbox.in_doubt(session)] == [first_a, first_b, alert]
         outbox.mark_retry(session, first_a, "429", "too many requests", later + dt.timedelta(minutes=1))
     with sessions.begin() as session:
         # Backing off, "one" is queued again, and "two" still must not overtake it.
-        assert outbox.claim(session, later, busy=(), limit=10) == []
+        assert outbox.claim(session, later, locks, limit=10) == []
         assert session.get(outbox.OutboundMessage, first_a).status == "queued"
+    locks.close()
 
 
 def test_opting_out_suppresses_everything_queued_except_the_confirmation(sessions):
@@ -79,7 +87,8 @@ def test_opting_out_suppresses_everything_queued_except_the_confirmation(session
                                             origin="system", ignores_opt_out=True)[0].id
     with sessions.begin() as session:
         assert contacts.is_opted_out(session, "sms-a")
-        assert [r.id for r in outbox.claim(session, utcnow(), busy=(), limit=10)] == [confirmation]
+        assert [r.id for r in outbox.claim(session, utcnow(), KeyLocks(sessions.kw["bind"], OUTBOX),
+                                           limit=10)] == [confirmation]
         assert session.get(outbox.OutboundMessage, waiting).status == OutboundStatus.SUPPRESSED.value
         contacts.opt_in(session, "sms-a")
     with sessions.begin() as session:
@@ -132,7 +141,9 @@ def test_a_message_in_doubt_after_a_crash_is_marked_sent_if_twilio_has_it_and_qu
         went = outbox.queue_message(session, "sms-a", "Sleep baby on their back.", origin="bot")[0].id
         lost = outbox.queue_to_number(session, "+447700900123", "Case 3 is urgent.", origin="alert")[0].id
         # Both were being sent when the process died.
-        assert len(outbox.claim(session, utcnow(), busy=(), limit=10)) == 2
+        dead = KeyLocks(sessions.kw["bind"], OUTBOX)
+        assert len(outbox.claim(session, utcnow(), dead, limit=10)) == 2
+    dead.close()
     with TwilioStub() as stub:
         settings = load_settings({"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC1", "PUBLIC_URL": "https://x.org",
                                   "TWILIO_API_BASE": stub.base_url, "DATABASE_URL": database_url})
@@ -143,7 +154,11 @@ def test_a_message_in_doubt_after_a_crash_is_marked_sent_if_twilio_has_it_and_qu
                 with sessions() as session:
                     body = session.get(outbox.OutboundMessage, went).body
                 await api.send({"to": PARENT_SMS, "from_": OUR_SMS, "body": body})  # it did reach Twilio
-                return await OutboxSender(settings, sessions)._settled(api)
+                locks = KeyLocks(sessions.kw["bind"], OUTBOX)
+                try:
+                    return await OutboxSender(settings, sessions, locks)._settled(api)
+                finally:
+                    locks.close()
             finally:
                 await api.close()
 
@@ -153,3 +168,46 @@ def test_a_message_in_doubt_after_a_crash_is_marked_sent_if_twilio_has_it_and_qu
         first, second = session.get(outbox.OutboundMessage, went), session.get(outbox.OutboundMessage, lost)
         assert (first.status, first.twilio_sid) == ("sent", twilio_message.sid)
         assert (second.status, second.twilio_sid) == ("queued", None)
+
+
+@pytest.mark.postgres
+def test_two_replicas_never_claim_one_message_and_a_live_replicas_send_in_progress_is_not_settled(postgres_url):
+    """Two replicas are two lock connections: the second waits on the first's lock, not on luck."""
+    import asyncio
+
+    from bot.config import load_settings
+    from bot.messaging.sender import OutboxSender
+    from bot.messaging.twilio_client import TwilioApi
+    from tests.twilio_stub import TwilioStub
+
+    upgrade(postgres_url)
+    sessions = session_factory(postgres_url)
+    add_contact(sessions, "sms-a", PARENT_SMS)
+    with sessions.begin() as session:
+        row_id = outbox.queue_message(session, "sms-a", "Sleep baby on their back.", origin="bot")[0].id
+    replica_a, replica_b = (KeyLocks(engine_for(postgres_url), OUTBOX) for _ in range(2))
+    with sessions.begin() as claiming_a:
+        assert [r.id for r in outbox.claim(claiming_a, utcnow(), replica_a, limit=10)] == [row_id]
+        # Before A commits, B still reads the row as queued: only the lock keeps B from it.
+        with sessions.begin() as claiming_b:
+            assert outbox.claim(claiming_b, utcnow(), replica_b, limit=10) == []
+    with TwilioStub() as stub:
+        settings = load_settings({"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC1",
+                                  "PUBLIC_URL": "https://x.org", "TWILIO_API_BASE": stub.base_url,
+                                  "DATABASE_URL": postgres_url})
+
+        async def settle_from_b() -> bool:
+            api = TwilioApi(settings)
+            try:
+                return await OutboxSender(settings, sessions, replica_b)._settled(api)
+            finally:
+                await api.close()
+
+        assert asyncio.run(settle_from_b())
+        with sessions() as session:
+            assert session.get(outbox.OutboundMessage, row_id).status == "sending"  # A is still on it
+        replica_a.close()  # A dies (kill -9 closes its connection the same way)
+        assert asyncio.run(settle_from_b())
+    with sessions() as session:
+        assert session.get(outbox.OutboundMessage, row_id).status == "queued"  # Twilio never got it
+    replica_b.close()

@@ -1,0 +1,27 @@
+"""Alerts: conditions a person must act on now, logged at CRITICAL with one fixed marker.
+
+Every alert line starts with `ALERT[<code>]`, so whatever collects the logs (journald, a
+container platform's log router, Loki, CloudWatch) can page on that marker without parsing
+anything else. Codes:
+
+- `database-unavailable`: the application database or the tracker store did not answer. The
+  Twilio webhook answers 503 (Twilio retries), the inbox worker keeps messages pending and tries
+  again, readiness (`/webhooks/health/ready`) fails. Nothing falls back to memory.
+- `lock-connection-lost`: a replica lost the connection holding its advisory locks while it was
+  working on some parents' messages (see bot/db/locks.py).
+
+Alert lines, like every log line here, carry ids only: no phone numbers, no message text.
+"""
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger("bot.alerts")
+
+DATABASE_UNAVAILABLE = "database-unavailable"
+LOCK_CONNECTION_LOST = "lock-connection-lost"
+
+
+def alert(code: str, message: str, *args: object, exc_info: bool = False) -> None:
+    """Log `message` (%-style with `args`) as an alert with the given code."""
+    logger.critical("ALERT[%s] " + message, code, *args, exc_info=exc_info)
