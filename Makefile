@@ -23,7 +23,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 # No usage reports or crash uploads from Rasa: parents' data stays here, and CI has no network.
 export RASA_TELEMETRY_ENABLED ?= false
 
-.PHONY: help install train run shell test validate evaluate stories pytest bench clean browser
+.PHONY: help install train run run-cluster shell test validate evaluate stories pytest bench clean browser
 
 help:
 	@echo "make run    set up, train if stale, and start the assistant"
@@ -53,6 +53,16 @@ $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
 
 run: install train
 	$(PY) -m bot run
+
+# Two Rasa replicas (RASA_PORT and RASA_PORT+1), the action server and the dashboard on the
+# machine's PostgreSQL (application data and conversations in separate databases, created if
+# missing) and Redis (lock store). README "Production / scaling".
+CLUSTER_POSTGRES ?= postgresql://postgres@127.0.0.1:5432
+run-cluster: install train
+	DATABASE_URL=$${DATABASE_URL:-$(CLUSTER_POSTGRES)/safer_sleep_app} \
+	TRACKER_STORE_URL=$${TRACKER_STORE_URL:-$(CLUSTER_POSTGRES)/safer_sleep_tracker} \
+	LOCK_STORE_URL=$${LOCK_STORE_URL:-redis://127.0.0.1:6379/0} \
+	$(PY) -m bot run --replicas 2
 
 shell: install train
 	$(PY) -m bot shell

@@ -18,7 +18,7 @@ CLOSE_OUTCOMES = ("advice_given", "referred_midwife", "referred_gp", "referred_s
 def _run(args: argparse.Namespace) -> int:
     from bot import supervisor
 
-    return supervisor.run(get_settings())
+    return supervisor.run(get_settings(), replicas=args.replicas)
 
 
 def _shell(args: argparse.Namespace) -> int:
@@ -86,7 +86,11 @@ def _handoffs_close(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start the action server and the Rasa server").set_defaults(func=_run)
+    run = commands.add_parser("run", help="start the action server and the Rasa server")
+    run.add_argument("--replicas", type=int, default=1, choices=range(1, 9), metavar="N",
+                     help="Rasa servers on ports RASA_PORT, RASA_PORT+1, …; above 1 needs PostgreSQL and "
+                          "LOCK_STORE_URL (make run-cluster)")
+    run.set_defaults(func=_run)
     commands.add_parser("shell", help="talk to the bot in this terminal").set_defaults(func=_shell)
     evaluate = commands.add_parser("evaluate", help="score the model on the held-out test set")
     evaluate.add_argument("--gate", action="append", choices=GATES,

@@ -50,6 +50,8 @@ def child_environment(settings: Settings, token: str) -> Dict[str, str]:
         DATABASE_URL=settings.database_url,
         TRACKER_STORE_URL=settings.tracker_store_url,
     )
+    if settings.lock_store_url:
+        env["LOCK_STORE_URL"] = settings.lock_store_url
     return env
 
 
@@ -61,13 +63,27 @@ def action_server(settings: Settings) -> Service:
     )
 
 
-def rasa_server(settings: Settings, token: str) -> Service:
+def rasa_server(settings: Settings, token: str, port: Optional[int] = None) -> Service:
+    port = port or settings.rasa_port
     return Service(
-        "rasa server",
+        "rasa server" if port == settings.rasa_port else f"rasa server on port {port}",
         [rasa_executable(), "run", "--model", str(settings.model_path),
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-         "--port", str(settings.rasa_port), "--enable-api", "--auth-token", token],
+         "--port", str(port), "--enable-api", "--auth-token", token],
     )
+
+
+def check_cluster_settings(settings: Settings) -> None:
+    """Several Rasa servers are safe only on shared stores: PostgreSQL for the inbox's advisory
+    locks and the conversations, Redis for the lock store. Refuse anything else, clearly."""
+    problems = [f"{name} must be a postgresql:// URL for several replicas, got {url.split('://')[0]}://…"
+                for name, url in (("DATABASE_URL", settings.database_url),
+                                  ("TRACKER_STORE_URL", settings.tracker_store_url))
+                if not url.startswith("postgresql")]
+    if not settings.lock_store_url:
+        problems.append("LOCK_STORE_URL (redis://…) must be set for several replicas")
+    if problems:
+        raise SystemExit("Cannot start several replicas:\n  " + "\n  ".join(problems))
 
 
 def dashboard() -> Service:
@@ -129,8 +145,11 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 
 
 def prepare_database(settings: Settings) -> None:
-    """Create var/ and bring DATABASE_URL to the newest schema before anything serves."""
+    """Create var/ (and missing PostgreSQL databases) and bring DATABASE_URL to the newest schema
+    before anything serves."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    for url in {settings.database_url, settings.tracker_store_url}:
+        migrate.create_postgres_database_if_missing(url)
     print("Bringing the database up to date…", flush=True)
     migrate.upgrade(settings.database_url)
 
@@ -176,18 +195,25 @@ def keep_running(services: List[Service], env: Dict[str, str], cwd: Path) -> int
             start(service, env, cwd)
 
 
-def run(settings: Settings) -> int:
-    """Start every process, report how to use them, and return when they stop."""
+def run(settings: Settings, replicas: int = 1) -> int:
+    """Start every process (`replicas` Rasa servers on consecutive ports from RASA_PORT), report
+    how to use them, and return when they stop."""
+    if replicas > 1:
+        check_cluster_settings(settings)
     token = settings.rasa_token or secrets.token_urlsafe(24)
     prepare_database(settings)
     env = child_environment(settings, token)
-    services = [action_server(settings), rasa_server(settings, token), dashboard()]
+    ports = [settings.rasa_port + n for n in range(replicas)]
+    services = [action_server(settings), *(rasa_server(settings, token, port) for port in ports), dashboard()]
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         for service in services:
             print(f"Starting the {service.name}…", flush=True)
             start(service, env, settings.project_root)
-        if wait_until_ready(f"http://127.0.0.1:{settings.rasa_port}/", services, READY_TIMEOUT_SECONDS):
+        if all(wait_until_ready(f"http://127.0.0.1:{port}/", services, READY_TIMEOUT_SECONDS) for port in ports):
+            if replicas > 1:
+                print(f"Rasa replicas on ports {', '.join(map(str, ports))}; put a load balancer in front "
+                      "(probe /webhooks/health/ready).", flush=True)
             print(how_to_talk(settings, token, settings.rasa_token is None), flush=True)
         return keep_running(services, env, settings.project_root)
     except KeyboardInterrupt:
