@@ -68,7 +68,7 @@ def _register(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     settings = get_settings()
-    live = promoter(settings).live()
+    live = services.in_service(settings)  # never measures: listing stays instant
     for entry in registry(settings).entries():
         print(describe(entry, live.model_id if live else None))
     return 0
@@ -136,7 +136,7 @@ def register(commands) -> None:
     add = sub.add_parser("register", help="measure a trained model file and keep it")
     add.add_argument("model_file")
     add.set_defaults(func=_register)
-    sub.add_parser("list", help="every registered model; * marks the live one").set_defaults(func=_list)
+    sub.add_parser("list", help="every registered model; * marks the one in service").set_defaults(func=_list)
     promote = sub.add_parser("promote", help="put a model in service if it passes the gate")
     promote.add_argument("model_id", nargs="?", help="default: the newest registered model")
     promote.add_argument("--override-reason", help="admin only: promote despite the gate, and why")
