@@ -59,7 +59,8 @@ def port_is_closed(port: int) -> bool:
     return False
 
 
-def start_bot(database_url: str, token: str | None, tmp_path, extra_env: dict | None = None) -> RunningBot:
+def start_bot(database_url: str, token: str | None, tmp_path, extra_env: dict | None = None,
+              args: tuple = ()) -> RunningBot:
     rasa_port, actions_port, dashboard_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k != "RASA_TOKEN"}
     env.update(RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port), DATABASE_URL=database_url,
@@ -67,7 +68,7 @@ def start_bot(database_url: str, token: str | None, tmp_path, extra_env: dict | 
     if token:
         env["RASA_TOKEN"] = token
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], env=env, stdout=subprocess.PIPE,
+        [sys.executable, "-m", "bot", "run", *args], env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     output: List[str] = []
