@@ -23,7 +23,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 # No usage reports or crash uploads from Rasa: parents' data stays here, and CI has no network.
 export RASA_TELEMETRY_ENABLED ?= false
 
-.PHONY: help install train run run-cluster shell test validate evaluate stories pytest bench clean browser
+.PHONY: help install train run run-cluster chaos shell test validate evaluate stories pytest bench clean browser
 
 help:
 	@echo "make run    set up, train if stale, and start the assistant"
@@ -94,6 +94,12 @@ test: validate
 
 bench: install train
 	$(PY) -m benchmarks $(ARGS)
+
+# The fault test at length: 200 parents over two replicas, 8 kill -9s of a random replica or the
+# action server (make test runs 16 parents and one kill). README "Production / scaling".
+chaos: install train
+	CLUSTER_PARENTS=$${CLUSTER_PARENTS:-200} CLUSTER_KILLS=$${CLUSTER_KILLS:-8} \
+	$(PY) -m pytest -q -s -p no:cacheprovider tests/integration/test_cluster.py
 
 clean:
 	rm -rf models var results

@@ -4,14 +4,18 @@ Two Rasa replicas, the action server and the dashboard on two throwaway PostgreS
 (application data, conversations) and the machine's Redis (lock store), Twilio played by the stub.
 Parents text signed messages, each in order, alternating between the replicas' webhooks as a load
 balancer would; a webhook that cannot be reached is sent to the other replica, as Twilio retries.
-Part-way through, the second replica is killed with SIGKILL (the supervisor restarts it). Then:
-every acknowledged message is processed exactly once and in order per parent, no reply is sent
-twice, and each parent's tracker holds exactly their acknowledged messages, in order, no gaps.
+Every fourth parent reports an emergency and then consents. Part-way through, the second
+replica is killed with SIGKILL (the supervisor restarts it); `make chaos` runs more parents and
+more kills of a random replica or the action server. Then: every acknowledged message is
+processed exactly once and in order per parent, no reply is sent twice, each consenting parent
+has exactly one case, and each parent's tracker holds exactly their acknowledged messages, in
+order, no gaps.
 """
 from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import threading
 import time
@@ -28,8 +32,13 @@ from tests.twilio_stub import TwilioStub
 
 pytestmark = pytest.mark.postgres
 
-PARENTS, MESSAGES_EACH = 16, 5
+# `make test` runs the short version; `make chaos` sets these for the long one.
+PARENTS = int(os.environ.get("CLUSTER_PARENTS", "16"))
+KILLS = int(os.environ.get("CLUSTER_KILLS", "1"))
+MESSAGES_EACH = 5
 TEXTS = ["hi", "what temp shud the room be", "can baby sleep on their side", "thanks", "is a sleeping bag ok"]
+# Every fourth parent reports an emergency and consents: exactly one case each must exist.
+RISK_TEXTS = ["help hes not breathing", "yes", "thanks", "hi", "thanks"]
 SECRET = twilio_env("")["SENDER_ID_SECRET"].encode()
 
 
@@ -47,12 +56,13 @@ def test_a_replica_killed_mid_burst_loses_no_acknowledged_message_and_nothing_is
             def parent(n: int) -> None:
                 address = f"+4477009{n + 500:05d}"
                 acknowledged[address] = []
+                texts = RISK_TEXTS if n % 4 == 0 else TEXTS
                 for m in range(MESSAGES_EACH):
                     sid = new_sid()
-                    for attempt in range(40):  # Twilio retries a webhook that failed
+                    for attempt in range(120):  # Twilio retries a webhook that failed
                         which = (n + m + attempt) % 2
                         try:
-                            status, _ = replicas[which].text(address, TEXTS[m], sid=sid)
+                            status, _ = replicas[which].text(address, texts[m], sid=sid)
                         except (urllib.error.URLError, ConnectionError):
                             status = 0
                         if status == 200:
@@ -65,14 +75,23 @@ def test_a_replica_killed_mid_burst_loses_no_acknowledged_message_and_nothing_is
             threads = [threading.Thread(target=parent, args=(n,)) for n in range(PARENTS)]
             for thread in threads:
                 thread.start()
+            killed = []
             time.sleep(2.0)
-            victim = child_pid(bot.process.pid, f"--port {bot.rasa_port + 1}")
-            os.kill(victim, signal.SIGKILL)
+            for k in range(KILLS):
+                # The short run kills replica 2; the long one a random replica or the action server.
+                target = (f"--port {bot.rasa_port + 1}" if k == 0 else
+                          random.choice([f"--port {bot.rasa_port}", f"--port {bot.rasa_port + 1}", "run actions"]))
+                try:
+                    os.kill(child_pid(bot.process.pid, target), signal.SIGKILL)
+                    killed.append(target)
+                except LookupError:
+                    pass  # still being restarted after the previous kill
+                time.sleep(random.uniform(3, 12))
             for thread in threads:
-                thread.join(180)
+                thread.join(600)
 
             total = sum(len(sids) for sids in acknowledged.values())
-            deadline = time.monotonic() + 180
+            deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
                 pending = rows(app_url, "SELECT count(*) AS n FROM inbound_messages WHERE status = 'pending'")[0]["n"]
                 waiting = rows(app_url, "SELECT count(*) AS n FROM outbound_messages "
@@ -84,9 +103,11 @@ def test_a_replica_killed_mid_burst_loses_no_acknowledged_message_and_nothing_is
             inbound = rows(app_url, "SELECT message_sid, sender_id, status FROM inbound_messages ORDER BY id")
             outbound = rows(app_url, "SELECT inbound_id, body, twilio_sid, status FROM outbound_messages")
             sent_sids = [m.sid for m in stub.sent]
+            cases = rows(app_url, "SELECT sender_id, count(*) AS n FROM handoffs GROUP BY sender_id")
             print(f"\n{PARENTS} parents, {total} messages acknowledged (replica 1: {answered_by[0]}, "
-                  f"replica 2: {answered_by[1]}), killed replica 2 (pid {victim}) after 2 s; "
-                  f"{sum(r['status'] == 'processed' for r in inbound)} processed, {len(stub.sent)} texts sent")
+                  f"replica 2: {answered_by[1]}), killed: {killed}; "
+                  f"{sum(r['status'] == 'processed' for r in inbound)} processed, {len(stub.sent)} texts sent, "
+                  f"{len(cases)} parents with cases ({sum(c['n'] for c in cases)} cases)")
             assert total == PARENTS * MESSAGES_EACH
             assert all(r["status"] == "processed" for r in inbound)
             assert sorted(r["message_sid"] for r in inbound) == sorted(s for sids in acknowledged.values() for s in sids)
@@ -95,6 +116,8 @@ def test_a_replica_killed_mid_burst_loses_no_acknowledged_message_and_nothing_is
             parts = [(r["inbound_id"], r["body"]) for r in outbound]
             assert len(parts) == len(set(parts))  # no reply queued twice
             assert len({r["inbound_id"] for r in outbound}) == total  # every message answered
+            consenting = {sender_id_for(f"+4477009{n + 500:05d}", SECRET) for n in range(0, PARENTS, 4)}
+            assert {c["sender_id"]: c["n"] for c in cases} == {sender: 1 for sender in consenting}
             for address, sids in acknowledged.items():
                 user_turns = rows(tracker_url, "SELECT data FROM events WHERE sender_id = :s "
                                                "AND type_name = 'user' ORDER BY id",
