@@ -1,6 +1,9 @@
 """The registry and the promoter built from the settings, for the command line and the dashboard."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from functools import partial
 from pathlib import Path
 from typing import Optional
@@ -8,9 +11,13 @@ from typing import Optional
 from bot.config import Settings
 from bot.db.session import session_factory
 from bot.training import data_version, figures, report
-from bot.training.promotion import Promoter
+from bot.training.promotion import Promoter, PromotionError
 from bot.training.rasa_models import RasaModels
 from bot.training.registry import Entry, Registry, file_sha256
+
+
+class MeasureError(PromotionError):
+    """The model in service could not be measured, so nothing can be compared with it."""
 
 
 def registry(settings: Settings) -> Registry:
@@ -23,6 +30,27 @@ def promoter(settings: Settings) -> Promoter:
                     session_factory(settings.database_url),
                     measure=partial(figures.measure, settings),
                     data_version=partial(data_version.current, settings.project_root))
+
+
+def dashboard_promoter(settings: Settings) -> Promoter:
+    """The promoter for the dashboard: a live model the registry has not seen is measured by
+    `python -m bot model register` in a child process, so the dashboard never loads Rasa and a
+    model (hundreds of MB) into its own memory."""
+    made = promoter(settings)
+    made.measure = partial(_measure_in_child, settings)
+    return made
+
+
+def _measure_in_child(settings: Settings, model_file: Path) -> figures.Figures:
+    env = {**os.environ, "MODEL_REGISTRY_DIR": str(settings.model_registry_dir),
+           "BOT_PROJECT_ROOT": str(settings.project_root)}
+    done = subprocess.run([sys.executable, "-m", "bot", "model", "register", str(model_file)],
+                          cwd=settings.project_root, env=env, capture_output=True, text=True)
+    entry = registry(settings).find_by_sha256(file_sha256(model_file))
+    if done.returncode != 0 or entry is None:
+        last_line = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1]
+        raise MeasureError(f"could not measure the model in service ({model_file.name}): {last_line}")
+    return entry.figures
 
 
 def register_model(settings: Settings, model_file: Path, source: str,

@@ -119,3 +119,14 @@ def test_a_trainer_starts_validation_from_the_dashboard_and_sees_it_run(app, set
     with sessions() as session:
         assert session.execute(sa.select(AuditEntry.detail).where(AuditEntry.action == "job_started")
                                ).scalars().all() == ["validate"]
+
+
+def test_a_live_model_that_cannot_be_measured_blocks_promotion_with_the_reason(app, settings, staff):
+    """The dashboard measures an unregistered live model in a child process (`model register`);
+    here the live file is not a model, so the promotion stops and says why."""
+    put_live(settings, b"not a model")
+    candidate = register(settings, b"candidate", 1, figures())
+    trainer = sign_in(app.test_client(), "trainer@example.nhs.uk")
+    refused = trainer.post(f"/training/models/{candidate.model_id}/promote", {})
+    assert refused.status_code == 409 and "could not measure the model in service" in refused.text
+    assert settings.model_path.read_bytes() == b"not a model"

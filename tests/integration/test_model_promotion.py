@@ -154,7 +154,7 @@ LABEL = "sleep_space"
 
 
 def test_the_whole_loop_send_find_label_retrain_evaluate_promote_and_send_again(world):
-    """Runs last in this module: it leaves the retrained model in service."""
+    """It leaves the retrained model in service (tests after it must not assume the original)."""
     from bot.training import inbox, labelling, report
     from bot.training.cli import train_model
 
@@ -183,3 +183,14 @@ def test_the_whole_loop_send_find_label_retrain_evaluate_promote_and_send_again(
                                                   override_reason=OVERRIDE)
     assert outcome.reload is Reload.LOADED
     assert texts(bot.say("loop-parent-3", UNKNOWN)) == texts(reference)
+
+
+def test_the_dashboard_measures_an_unregistered_live_model_in_a_child_process(world):
+    """Same weights under a new model id: the child's figures equal the in-process measurement."""
+    settings, root = world["settings"], world["root"]
+    measured_here = services.promoter(settings).live()
+    with_new_model_id(settings.model_path, root / "renamed.tar.gz")
+    shutil.copyfile(root / "renamed.tar.gz", settings.model_path)
+    from_child = services.dashboard_promoter(settings).live()
+    assert from_child.model_id != measured_here.model_id
+    assert from_child.figures == measured_here.figures

@@ -74,7 +74,7 @@ def model(model_id: str):
 @blueprint.post("/models/<model_id>/promote")
 @allow(*TRAINING_ROLES)
 def promote(model_id: str):
-    promoter = services.promoter(_settings())
+    promoter = services.dashboard_promoter(_settings())
     try:
         promoter.registry.get(model_id)
     except LookupError:
@@ -91,7 +91,7 @@ def promote(model_id: str):
 @allow(*TRAINING_ROLES)
 def rollback():
     try:
-        outcome = services.promoter(_settings()).rollback(by=security.current().staff,
+        outcome = services.dashboard_promoter(_settings()).rollback(by=security.current().staff,
                                                           ip=security.client_ip())
     except (PromotionError, ModelLoadError) as error:
         return _page(error=str(error), status=409)
