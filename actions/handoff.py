@@ -26,13 +26,17 @@ from bot.config import get_settings
 from bot.db.models import utcnow
 from bot.handoffs.hours import in_office_hours
 from bot.handoffs.service import Offer, handoff_service
-from bot.handoffs.test_senders import is_test_sender
+from bot.handoffs.test_senders import is_test_conversation
 from bot.messaging.pseudonym import load_secret
 from bot.risk.categories import Category, conversation_priority
 
 CLEAR_OFFER = [SlotSet(AWAITING_CONSENT, False), SlotSet(HANDOFF_OFFER, None)]
 # A trainer's test conversation (bot/handoffs/test_senders.py) says so instead of creating a case.
 TEST_NOTICE = "(Trainer test conversation: no case was created and no health visitor was told.)"
+
+
+def _secret() -> bytes:
+    return load_secret(get_settings())
 
 
 class ActionOfferHandoff(Action):
@@ -73,7 +77,7 @@ class ActionAcceptHandoff(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if is_test_sender(tracker.sender_id, load_secret(get_settings())):
+        if is_test_conversation(tracker.sender_id, _secret):
             dispatcher.utter_message(text=TEST_NOTICE)
             return CLEAR_OFFER
         handoff_service().accept(Offer.from_dict(tracker.get_slot(HANDOFF_OFFER)))
@@ -86,7 +90,7 @@ class ActionDeclineHandoff(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if not is_test_sender(tracker.sender_id, load_secret(get_settings())):
+        if not is_test_conversation(tracker.sender_id, _secret):
             handoff_service().decline(Offer.from_dict(tracker.get_slot(HANDOFF_OFFER)))
         return CLEAR_OFFER
 
