@@ -7,6 +7,8 @@ anything else. Codes:
 - `database-unavailable`: the application database or the tracker store did not answer. The
   Twilio webhook answers 503 (Twilio retries), the inbox worker keeps messages pending and tries
   again, readiness (`/webhooks/health/ready`) fails. Nothing falls back to memory.
+- `action-server-unavailable`: a custom action could not run; the turn is not saved and the
+  inbox worker tries the message again (bot/dialogue/fail_closed_actions.py).
 - `lock-connection-lost`: a replica lost the connection holding its advisory locks while it was
   working on some parents' messages (see bot/db/locks.py).
 
@@ -20,6 +22,7 @@ logger = logging.getLogger("bot.alerts")
 
 DATABASE_UNAVAILABLE = "database-unavailable"
 LOCK_CONNECTION_LOST = "lock-connection-lost"
+ACTION_SERVER_UNAVAILABLE = "action-server-unavailable"
 
 
 def alert(code: str, message: str, *args: object, exc_info: bool = False) -> None:

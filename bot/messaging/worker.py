@@ -24,6 +24,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sqlalchemy.orm import sessionmaker
 
 from bot.db.locks import KeyLocks
+from bot.dialogue.fail_closed_actions import ActionServerUnavailable
 from bot.db.messaging import InboundMessage, InboundStatus
 from bot.messaging import contacts, inbox, keywords, outbox
 from bot.messaging.keywords import Keyword
@@ -122,9 +123,10 @@ class InboxWorker:
                     return
                 except asyncio.CancelledError:
                     raise
-                except TrackerStoreUnavailable:
+                except (TrackerStoreUnavailable, ActionServerUnavailable):
                     # Not this message's fault: it stays pending (and counts no attempt) until the
-                    # conversation store answers again, however long that takes. Alerted already.
+                    # conversation store or the action server answers again, however long that
+                    # takes. Alerted already.
                     maybe_handled = True
                     outage_retries += 1
                     await asyncio.sleep(min(2 ** outage_retries, OUTAGE_BACKOFF_CAP_SECONDS))
