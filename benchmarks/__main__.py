@@ -116,8 +116,12 @@ async def wait_ready(url: str, process: subprocess.Popen, timeout: float = 300) 
     raise TimeoutError(url)
 
 
-async def load_test(port: int, texts: List[str], concurrency: int, total: int) -> Dict[str, float]:
-    """`concurrency` parents each send messages one after another; latency is the REST round trip."""
+async def load_test(port: int, pid: int, texts: List[str], concurrency: int,
+                    total: int) -> Dict[str, float]:
+    """`concurrency` parents each send messages one after another; latency is the REST round trip.
+
+    The server's CPU time per message is reported too: messages per second is what a parent feels,
+    but on a shared machine only CPU per message compares fairly between runs."""
     url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
     latencies: List[float] = []
     per_worker = total // concurrency
@@ -135,12 +139,12 @@ async def load_test(port: int, texts: List[str], concurrency: int, total: int) -
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         await parent(-1, session)  # warm-up: first parse builds TensorFlow graphs
         latencies.clear()
-        started = time.perf_counter()
+        cpu_before, started = twilio.cpu_seconds(pid), time.perf_counter()
         await asyncio.gather(*(parent(i, session) for i in range(concurrency)))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, twilio.cpu_seconds(pid) - cpu_before
     quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
     return {"p50": quantiles[49] * 1000, "p95": quantiles[94] * 1000, "p99": quantiles[98] * 1000,
-            "msg/s": len(latencies) / elapsed}
+            "msg/s": len(latencies) / elapsed, "server CPU/msg": cpu / len(latencies) * 1000}
 
 
 def serve_and_load(contender: Contender, texts: List[str], bench_dir: Path) -> None:
@@ -157,7 +161,7 @@ def serve_and_load(contender: Contender, texts: List[str], bench_dir: Path) -> N
     try:
         asyncio.run(wait_ready(f"http://127.0.0.1:{port}/", process))
         for level in CONCURRENCY_LEVELS:
-            result = asyncio.run(load_test(port, texts, level, MESSAGES_PER_LEVEL))
+            result = asyncio.run(load_test(port, process.pid, texts, level, MESSAGES_PER_LEVEL))
             for key, value in result.items():
                 unit = "" if key == "msg/s" else " (ms)"
                 contender.figures[f"c={level} {key}{unit}"] = value
