@@ -206,6 +206,9 @@ def run(settings: Settings, replicas: int = 1) -> int:
     ports = [settings.rasa_port + n for n in range(replicas)]
     services = [action_server(settings), *(rasa_server(settings, token, port) for port in ports), dashboard()]
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # A shell starts background jobs with Ctrl-C ignored, and Python then never turns SIGINT into
+    # KeyboardInterrupt; restore it, so Ctrl-C (SIGINT to the process group) always stops everything.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for service in services:
             print(f"Starting the {service.name}…", flush=True)
