@@ -9,6 +9,7 @@ from typing import List, Optional
 from bot.config import get_settings
 from bot.dashboard import staff_cli
 from bot.evaluation.gate import GATES
+from bot.governance import cli as governance_cli
 from bot.training import cli as training_cli
 
 CLOSE_OUTCOMES = ("advice_given", "referred_midwife", "referred_gp", "referred_social_care",
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
                         ).set_defaults(func=_dashboard)
     staff_cli.register(commands)
     training_cli.register(commands)
+    governance_cli.register(commands)
     return parser
 
 

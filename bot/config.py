@@ -7,12 +7,35 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+# The shortest audit retention allowed; the database refuses to delete younger audit rows anyway
+# (bot/db/migrations/versions/0005_data_governance.py).
+AUDIT_FLOOR_DAYS = 365
+
+
+@dataclass(frozen=True)
+class RetentionPeriods:
+    """Retention periods in days, one per kind of record (RETENTION_*_DAYS)."""
+
+    # Rasa's conversation events, counted from the conversation's last event.
+    conversation_days: int = 90
+    # Inbox and outbox rows (message text), counted from when they were received or queued.
+    message_days: int = 30
+    # The pseudonym-to-number mapping, counted from the parent's last message.
+    contact_days: int = 365
+    # Closed or withdrawn cases with their consent, notes and replies; declined offers.
+    case_days: int = 8 * 365 + 2
+    # Audit rows; at least AUDIT_FLOOR_DAYS.
+    audit_days: int = 8 * 365 + 2
+    # An erasure request keeps a case closed or withdrawn this recently (safeguarding follow-up).
+    erasure_hold_days: int = 180
 
 
 @dataclass(frozen=True)
@@ -66,6 +89,12 @@ class Settings:
     # Redis for the Rasa lock store (bot/storage/lock_store.py); None: locks in this process only,
     # which is right for one Rasa server and wrong for several.
     lock_store_url: Optional[str] = None
+    # Every Rasa replica a promotion or rollback tells to load the live model (bot/training/
+    # rasa_models.py); empty: the one on RASA_PORT. `run --replicas N` sets it for its children.
+    rasa_replica_urls: Tuple[str, ...] = ()
+    # Data governance (bot/governance): how long each kind of record is kept, in days; see
+    # docs/data-protection.md for why. Open cases are never deleted by retention.
+    retention: RetentionPeriods = field(default_factory=RetentionPeriods)
 
 
 def _port(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -95,6 +124,27 @@ def _minutes(environ: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _days(environ: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ValueError(f"{name} must be a whole number of days ({minimum} or more), got {raw!r}")
+    return int(raw)
+
+
+def _retention(environ: Mapping[str, str]) -> RetentionPeriods:
+    defaults = RetentionPeriods()
+    return RetentionPeriods(
+        conversation_days=_days(environ, "RETENTION_CONVERSATION_DAYS", defaults.conversation_days),
+        message_days=_days(environ, "RETENTION_MESSAGE_DAYS", defaults.message_days),
+        contact_days=_days(environ, "RETENTION_CONTACT_DAYS", defaults.contact_days),
+        case_days=_days(environ, "RETENTION_CASE_DAYS", defaults.case_days),
+        audit_days=_days(environ, "RETENTION_AUDIT_DAYS", defaults.audit_days, minimum=AUDIT_FLOOR_DAYS),
+        erasure_hold_days=_days(environ, "ERASURE_HOLD_DAYS", defaults.erasure_hold_days, minimum=0),
+    )
+
+
 def _url(environ: Mapping[str, str], name: str, default: str) -> str:
     raw = environ.get(name, "").strip().rstrip("/")
     if not raw:
@@ -111,6 +161,14 @@ def _redis_url(environ: Mapping[str, str], name: str) -> Optional[str]:
     if not re.match(r"^rediss?://[^/\s]+", raw):
         raise ValueError(f"{name} must be a redis:// or rediss:// address, got {raw!r}")
     return raw
+
+
+def _url_list(environ: Mapping[str, str], name: str, default: str) -> Tuple[str, ...]:
+    """Comma-separated http(s) base URLs, e.g. `http://10.0.0.5:5005,http://10.0.0.6:5005`."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return (default,)
+    return tuple(_url({name: part}, name, default) for part in raw.split(",") if part.strip())
 
 
 def _phone_number(environ: Mapping[str, str], name: str) -> Optional[str]:
@@ -194,6 +252,9 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         model_registry_dir=Path(environ.get("MODEL_REGISTRY_DIR") or root / "models" / "registry").resolve(),
         nlu_data_dir=Path(environ.get("NLU_DATA_DIR") or root / "data" / "nlu").resolve(),
         lock_store_url=_redis_url(environ, "LOCK_STORE_URL"),
+        rasa_replica_urls=_url_list(environ, "RASA_REPLICA_URLS",
+                                    f"http://127.0.0.1:{_port(environ, 'RASA_PORT', 5005)}"),
+        retention=_retention(environ),
         **_twilio_settings(environ),
     )
 

@@ -45,6 +45,9 @@ class Action(str, enum.Enum):
     CASE_FLAGGED_FALSE_ALARM = "case_flagged_false_alarm"
     CASE_FLAGGED_MISSED_RISK = "case_flagged_missed_risk"
     JOB_STARTED = "job_started"
+    RETENTION_RUN = "retention_run"
+    SUBJECT_EXPORTED = "subject_exported"
+    SUBJECT_ERASED = "subject_erased"
 
 
 def record(session: Session, action: Action, *, staff: Optional[Staff] = None,

@@ -76,7 +76,9 @@ class AuditEntry(Base):
     staff_id = sa.Column(sa.Integer, sa.ForeignKey("staff.id"), index=True)
     # Copied, so the row still reads right if the account's email changes.
     staff_email = sa.Column(sa.String(255))
-    case_id = sa.Column(sa.Integer, sa.ForeignKey("handoffs.id"), index=True)
+    # No foreign key (dropped by migration 0005): the row outlives a case deleted by retention or
+    # erasure, and still names it by id.
+    case_id = sa.Column(sa.Integer, index=True)
     action = sa.Column(sa.String(64), nullable=False, index=True)
     detail = sa.Column(sa.String(255))
     ip = sa.Column(sa.String(64))

@@ -59,6 +59,9 @@ def plan(settings: Settings, row: OutboundMessage, contact: Optional[Contact], n
     """Decide how `row` goes out: from which sender, as text or as the WhatsApp template, or not at all."""
     if contact is not None and contact.opted_out_at is not None and not row.ignores_opt_out:
         return Plan(suppress="parent opted out")
+    if contact is None and row.sender_id is not None:
+        # Their contact was erased (python -m bot subject erase) after this row was queued.
+        return Plan(suppress="contact erased")
     params: Dict[str, Any] = {"to": row.to_address}
     sender = _sender(settings, row.channel, contact)
     if sender is None:
