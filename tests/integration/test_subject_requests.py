@@ -1,0 +1,166 @@
+"""Access and erasure requests on SQLite and PostgreSQL: export shows everything held about a
+number; erase deletes it except the safeguarding keeps, records why, and nothing can be sent to the
+number afterwards until the parent writes again."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from bot.config import PROJECT_ROOT, load_settings
+from bot.db.governance import Erasure, ErasureKeep
+from bot.db.messaging import Channel, Contact, InboundMessage, OutboundMessage
+from bot.db.models import Consent, Handoff, utcnow
+from bot.db.session import session_factory
+from bot.db.staff import AuditEntry
+from bot.governance import subject
+from bot.messaging import contacts, outbox
+from bot.messaging.sender import plan
+from tests.integration.governance_helpers import (
+    SECRET, closed_case, count, decline, open_case, parent_writes, save_conversation, sender, tracker_events)
+
+NOW = utcnow()
+PHONE = "+447700900111"
+OTHER = "+447700900222"
+HOLD_DAYS = 180
+SENDER_SETTINGS = load_settings({"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC1", "PUBLIC_URL": "https://x.org",
+                                 "TWILIO_SMS_FROM": "+447700900900"})
+
+
+def ago(days: int) -> dt.datetime:
+    return NOW - dt.timedelta(days=days)
+
+
+@pytest.fixture
+def sessions(database_url):
+    return session_factory(database_url)
+
+
+@pytest.fixture
+def held(sessions, database_url):
+    """The parent on SMS and WhatsApp: an open case, a case closed last month, one closed two years
+    ago, a declined offer, messages and conversations; another parent beside them."""
+    sms = parent_writes(sessions, PHONE, "my baby sleeps on his front", ago(3))
+    whatsapp = parent_writes(sessions, "whatsapp:" + PHONE, "can I co-sleep", ago(2))
+    save_conversation(database_url, sms, ["my baby sleeps on his front"], ago(3))
+    save_conversation(database_url, whatsapp, ["can I co-sleep"], ago(2))
+    long_ago = closed_case(sessions, sms, ago(730), "long-ago")
+    last_month = closed_case(sessions, sms, ago(30), "last-month")
+    current = open_case(sessions, whatsapp, ago(1), "current")
+    decline(sessions, sms, ago(5))
+    other = parent_writes(sessions, OTHER, "hello", ago(1))
+    save_conversation(database_url, other, ["hello"], ago(1))
+    other_case = open_case(sessions, other, ago(1), "other")
+    with sessions.begin() as session:
+        session.add(AuditEntry(at=ago(700), action="case_viewed", case_id=long_ago.id))
+    return {"sms": sms, "whatsapp": whatsapp, "long_ago": long_ago.id, "last_month": last_month.id,
+            "current": current.id, "other": other, "other_case": other_case.id}
+
+
+def test_export_lists_everything_held_about_the_number_on_both_channels(sessions, database_url, held):
+    data = subject.export(sessions, database_url, PHONE, SECRET)
+    assert set(data["sender_ids"]) == {held["sms"], held["whatsapp"]}
+    assert {c["address"] for c in data["contacts"]} == {PHONE, "whatsapp:" + PHONE}
+    assert {m["body"] for m in data["inbound_messages"]} == {"my baby sleeps on his front", "can I co-sleep"}
+    assert len(data["outbound_messages"]) == 2
+    assert {c["id"] for c in data["cases"]} == {held["long_ago"], held["last_month"], held["current"]}
+    current = next(c for c in data["cases"] if c["id"] == held["current"])
+    assert [c["decision"] for c in current["consents"]] == ["given"]
+    assert current["messages_while_paused"][0]["text"] == "still worried"
+    assert next(c for c in data["cases"] if c["id"] == held["long_ago"])["audit"][0]["action"] == "case_viewed"
+    assert [d["category"] for d in data["declined_offers"]] == ["unsafe_sleep"]
+    texts = {e["data"].get("text") for e in data["conversation_events"] if e["type"] == "user"}
+    assert texts == {"my baby sleeps on his front", "can I co-sleep"}
+    assert "hello" not in json.dumps(data)  # nothing of the other parent
+    with sessions() as session:
+        row = session.execute(sa.select(AuditEntry).where(AuditEntry.action == "subject_exported")).scalar_one()
+    assert PHONE not in row.detail and "3 case(s)" in row.detail
+
+
+def test_erase_keeps_only_the_safeguarding_records_and_says_why(sessions, database_url, held):
+    report = subject.erase(sessions, database_url, PHONE, SECRET, HOLD_DAYS)
+    kept = {(k["record"], k["record_id"]): k["reason"] for k in report.kept}
+    with sessions() as session:
+        consents = {c.handoff_id: c.id for c in session.execute(sa.select(Consent)).scalars()}
+    assert set(kept) == {("case", held["current"]), ("case", held["last_month"]),
+                         ("consent", consents[held["current"]]), ("consent", consents[held["last_month"]])}
+    assert "is open" in kept[("case", held["current"])]
+    assert "kept for safeguarding follow-up until" in kept[("case", held["last_month"])]
+    assert report.deleted["cases"] == 1 and report.deleted["declined_offers"] == 1
+    assert report.deleted["contacts"] == 2 and report.deleted["conversation_events"] > 0
+    for sender_id in (held["sms"], held["whatsapp"]):
+        assert tracker_events(database_url, sender_id) == 0
+        assert count(sessions, Contact, Contact.sender_id == sender_id) == 0
+        assert count(sessions, InboundMessage, InboundMessage.sender_id == sender_id) == 0
+        assert count(sessions, OutboundMessage, OutboundMessage.sender_id == sender_id) == 0
+    assert count(sessions, Handoff, Handoff.id == held["long_ago"]) == 0
+    assert count(sessions, Consent, Consent.handoff_id.is_(None)) == 0
+    with sessions() as session:
+        keeps = session.execute(sa.select(ErasureKeep.record, ErasureKeep.record_id, ErasureKeep.reason)).all()
+        assert {(r, i): why for r, i, why in keeps} == kept
+        assert session.get(Erasure, report.erasure_id).deleted == report.deleted
+        audited = session.execute(sa.select(AuditEntry).where(AuditEntry.action == "subject_erased")).scalar_one()
+        # The audit row naming the erased case stays (it holds no text), on PostgreSQL too.
+        assert session.execute(sa.select(AuditEntry.case_id).where(AuditEntry.action == "case_viewed")
+                               ).scalar_one() == held["long_ago"]
+    assert PHONE not in audited.detail and PHONE[1:] not in audited.detail
+    assert f"case {held['current']}" in audited.detail
+    # The other parent is untouched.
+    assert count(sessions, Contact, Contact.sender_id == held["other"]) == 1
+    assert count(sessions, Handoff, Handoff.id == held["other_case"]) == 1
+    assert tracker_events(database_url, held["other"]) > 0
+
+
+def test_with_no_hold_only_an_active_case_is_kept(sessions, database_url, held):
+    report = subject.erase(sessions, database_url, PHONE, SECRET, hold_days=0)
+    assert {k["record_id"] for k in report.kept if k["record"] == "case"} == {held["current"]}
+    assert report.deleted["cases"] == 2
+
+
+def test_nothing_can_be_sent_to_an_erased_number_until_the_parent_writes_again(sessions, database_url, held):
+    with sessions.begin() as session:
+        outbox.queue_message(session, held["sms"], "A reply queued before the erasure.", origin="staff")
+    subject.erase(sessions, database_url, PHONE, SECRET, HOLD_DAYS)
+    assert count(sessions, OutboundMessage, OutboundMessage.to_address == PHONE) == 0
+    with sessions.begin() as session, pytest.raises(LookupError):
+        outbox.queue_message(session, held["sms"], "A staff reply after the erasure.", origin="staff")
+    with sessions.begin() as session:  # a row that slipped in as the erasure committed
+        late = OutboundMessage(sender_id=held["sms"], to_address=PHONE, channel="sms", body="late", origin="bot",
+                               ignores_opt_out=False, status="queued", attempts=0, next_attempt_at=NOW,
+                               created_at=NOW, updated_at=NOW)
+        session.add(late)
+        session.flush()
+        decision = plan(SENDER_SETTINGS, late, session.get(Contact, held["sms"]), utcnow())
+        assert decision.suppress == "contact erased" and not decision.params
+    with sessions.begin() as session:  # they text us again
+        contacts.record_inbound(session, sender(PHONE), PHONE, Channel.SMS, "+447700900900", utcnow())
+        rows = outbox.queue_message(session, sender(PHONE), "Welcome back.", origin="bot")
+        assert plan(SENDER_SETTINGS, rows[0], session.get(Contact, sender(PHONE)), utcnow()).params["to"] == PHONE
+
+
+def test_the_commands_print_json_and_refuse_a_number_not_in_e164(sessions, database_url, held, tmp_path):
+    environment = {**os.environ, "DATABASE_URL": database_url, "BOT_VAR_DIR": str(tmp_path / "var"),
+                   "SENDER_ID_SECRET": SECRET.decode()}
+    environment.pop("TRACKER_STORE_URL", None)
+
+    def bot(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+                              env=environment, cwd=PROJECT_ROOT)
+
+    refused = bot("subject", "erase", "07700 900111")
+    assert refused.returncode == 2 and "international form" in refused.stderr
+    exported = json.loads(bot("subject", "export", PHONE).stdout)
+    assert len(exported["cases"]) == 3
+    erased = bot("subject", "erase", PHONE, "--json")
+    assert erased.returncode == 0, erased.stderr
+    assert {k["record_id"] for k in json.loads(erased.stdout)["kept"] if k["record"] == "case"} == {
+        held["current"], held["last_month"]}
+    after = json.loads(bot("subject", "export", PHONE).stdout)
+    assert after["contacts"] == [] and after["conversation_events"] == [] and after["inbound_messages"] == []
+    assert {c["id"] for c in after["cases"]} == {held["current"], held["last_month"]}
+    assert {k["record_id"] for k in after["kept_after_erasure"]} == {held["current"], held["last_month"]}
