@@ -7,17 +7,18 @@ the REST channel with the in-memory tracker store, and sent the same messages: e
 parent has conversations of `CONVERSATION_LENGTH` messages. A third column serves this project's
 model with the SQL tracker store `make run` uses (SQLite), to show what persistence costs.
 
-Run: `make bench` (about 25 minutes on 2 cores; the peer's training is most of it).
-`make bench ARGS=--reuse-models` serves the models and training times of the previous run.
-The Twilio row (benchmarks/twilio.py) follows; `make bench ARGS="--only twilio"` runs only that.
-Figures go to stdout and var/bench/results.json.
+Run: `make bench` (about 25 minutes on 2 cores; the peer's training is most of it, then the
+Twilio rows and the load benchmark). `make bench ARGS=--reuse-models` serves the models and
+training times of the previous run. The Twilio row (benchmarks/twilio.py) and the load benchmark
+(benchmarks/load.py) follow; `make bench ARGS="--only twilio"` or `ARGS="--only load"` runs only
+one of them (`--quick` makes the load benchmark short). Figures go to stdout and
+var/bench/results.json.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -27,7 +28,9 @@ from typing import Dict, List, Optional
 
 import aiohttp
 
-from benchmarks import twilio
+from benchmarks import load, twilio
+from benchmarks.common import (PEER_NAME, cpu_seconds, load_average, rasa, summary, train_model, wait_ready,
+                               write_peer_config)
 from bot.config import get_settings
 from bot.evaluation.nlu import TEST_SET_DIR, load_examples
 from tests.conftest import free_port
@@ -36,14 +39,6 @@ CONSENT_INTENTS = {"affirm", "deny", "withdraw_consent"}
 CONCURRENCY_LEVELS = (1, 10)
 CONVERSATION_LENGTH = 5
 MESSAGES_PER_LEVEL = 300
-PEER_CONFIG = """\
-# What `rasa init` writes: Rasa fills the empty pipeline and policies with its defaults.
-recipe: default.v1
-assistant_id: stock-peer
-language: en
-pipeline:
-policies:
-"""
 
 
 @dataclass
@@ -55,18 +50,8 @@ class Contender:
     figures: Dict[str, float] = field(default_factory=dict)
 
 
-def rasa(*args: str) -> List[str]:
-    return [str(Path(sys.executable).with_name("rasa")), *args]
-
-
 def train(contender: Contender, out: Path) -> None:
-    started = time.perf_counter()
-    subprocess.run(
-        rasa("train", "--config", str(contender.config), "--domain", "domain.yml", "--data", "data",
-             "--out", str(out), "--fixed-model-name", contender.name, "--force"),
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    contender.figures["training time (s)"] = time.perf_counter() - started
+    contender.figures["training time (s)"] = train_model(contender.config, out, contender.name)
     contender.model = out / f"{contender.name}.tar.gz"
 
 
@@ -100,22 +85,6 @@ def macro_f1(contender: Contender, bench_dir: Path) -> None:
     contender.figures["held-out macro-F1"] = measure_in_subprocess(code, env)["macro_f1"]
 
 
-async def wait_ready(url: str, process: subprocess.Popen, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError("the Rasa server exited during start-up")
-            try:
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.5)
-    raise TimeoutError(url)
-
-
 async def load_test(port: int, pid: int, texts: List[str], concurrency: int,
                     total: int) -> Dict[str, float]:
     """`concurrency` parents each send messages one after another; latency is the REST round trip.
@@ -139,12 +108,11 @@ async def load_test(port: int, pid: int, texts: List[str], concurrency: int,
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         await parent(-1, session)  # warm-up: first parse builds TensorFlow graphs
         latencies.clear()
-        cpu_before, started = twilio.cpu_seconds(pid), time.perf_counter()
+        cpu_before, started = cpu_seconds(pid), time.perf_counter()
         await asyncio.gather(*(parent(i, session) for i in range(concurrency)))
-        elapsed, cpu = time.perf_counter() - started, twilio.cpu_seconds(pid) - cpu_before
-    quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {"p50": quantiles[49] * 1000, "p95": quantiles[94] * 1000, "p99": quantiles[98] * 1000,
-            "msg/s": len(latencies) / elapsed, "server CPU/msg": cpu / len(latencies) * 1000}
+        elapsed, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu_before
+    return {**summary(latencies), "msg/s": len(latencies) / elapsed,
+            "server CPU/msg (ms)": cpu / len(latencies) * 1000, "load average": load_average()}
 
 
 def serve_and_load(contender: Contender, texts: List[str], bench_dir: Path) -> None:
@@ -162,9 +130,7 @@ def serve_and_load(contender: Contender, texts: List[str], bench_dir: Path) -> N
         asyncio.run(wait_ready(f"http://127.0.0.1:{port}/", process))
         for level in CONCURRENCY_LEVELS:
             result = asyncio.run(load_test(port, process.pid, texts, level, MESSAGES_PER_LEVEL))
-            for key, value in result.items():
-                unit = "" if key == "msg/s" else " (ms)"
-                contender.figures[f"c={level} {key}{unit}"] = value
+            contender.figures.update({f"c={level} {key}": value for key, value in result.items()})
         peak_kb = next(int(line.split()[1]) for line in open(f"/proc/{process.pid}/status")
                        if line.startswith("VmHWM"))
         contender.figures["peak memory (MB)"] = peak_kb / 1024
@@ -197,20 +163,19 @@ def train_or_reuse(contender: Contender, models: Path, previous: Dict[str, dict]
 
 def main(argv: List[str]) -> int:
     only = argv[argv.index("--only") + 1] if "--only" in argv[:-1] else None
-    if only is not None and only != "twilio":
-        raise SystemExit("--only takes: twilio")
-    if only == "twilio":
-        return twilio.main(argv)
+    parts = {"twilio": twilio.main, "load": load.main}
+    if only is not None and only not in parts:
+        raise SystemExit(f"--only takes: {', '.join(parts)}")
+    if only is not None:
+        return parts[only](argv)
     reuse = "--reuse-models" in argv
     settings = get_settings()
     bench_dir = settings.var_dir / "bench"
     bench_dir.mkdir(parents=True, exist_ok=True)
     results = bench_dir / "results.json"
     previous = {c["name"]: c for c in json.loads(results.read_text())} if results.exists() else {}
-    peer_config = bench_dir / "peer_config.yml"
-    peer_config.write_text(PEER_CONFIG)
     ours = Contender("project", settings.project_root / "config.yml")
-    peer = Contender("stock-peer", peer_config)
+    peer = Contender(PEER_NAME, write_peer_config(bench_dir))
     # Questions answered by rules alone, so no action server is needed.
     texts = [e.text for e in load_examples(settings.project_root / TEST_SET_DIR)
              if not e.intent.startswith("risk_") and e.intent not in CONSENT_INTENTS]
@@ -226,7 +191,8 @@ def main(argv: List[str]) -> int:
     serve_and_load(ours_sql, texts, bench_dir)
     print_table(ours, ours_sql, peer)
     results.write_text(json.dumps([asdict(c) for c in (ours, ours_sql, peer)], indent=2, default=str))
-    return twilio.main(argv)
+    twilio.main(argv)
+    return load.main(argv)
 
 
 if __name__ == "__main__":

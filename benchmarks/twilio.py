@@ -21,7 +21,6 @@ import contextlib
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from urllib.parse import urlencode
 import aiohttp
 from twilio.request_validator import RequestValidator
 
+from benchmarks.common import cpu_seconds, load_average, summary, wait_ready
 from bot.config import get_settings
 from bot.db.migrate import upgrade
 from bot.evaluation.nlu import TEST_SET_DIR, load_examples
@@ -123,15 +123,9 @@ async def load(port: int, pid: int, replies: Replies, corpus: List[str], parents
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         await asyncio.gather(*(parent(i, session) for i in range(parents)))
     elapsed, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu_before
-    return {**summary("ack", acks), **summary("reply", to_reply),
+    return {**summary(acks, "ack "), **summary(to_reply, "reply "),
             "replies/s": len(to_reply) / elapsed, "server CPU per message (ms)": cpu / (parents * each) * 1000,
-            **failures}
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU the server process has used: comparable even when the machine is busy."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            **failures, "load average": load_average()}
 
 
 async def probe(port: int, stub: TwilioStub, tag: int) -> Dict[str, float]:
@@ -156,29 +150,6 @@ async def probe(port: int, stub: TwilioStub, tag: int) -> Dict[str, float]:
             "MessageSid delivered twice: times answered": answered}
 
 
-def summary(name: str, seconds: List[float]) -> Dict[str, float]:
-    if len(seconds) < 2:
-        return {f"{name} p50 (ms)": float("nan"), f"{name} p99 (ms)": float("nan")}
-    q = statistics.quantiles(seconds, n=100, method="inclusive")
-    return {f"{name} p50 (ms)": q[49] * 1000, f"{name} p99 (ms)": q[98] * 1000}
-
-
-async def wait_ready(port: int, process: subprocess.Popen, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError("the Rasa server exited during start-up")
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.5)
-    raise TimeoutError("the Rasa server did not start")
-
-
 async def measure(contender: Contender, stub: TwilioStub, corpus: List[str], log: Path, tag: int) -> None:
     """Serve, warm up, load at each level, then probe the awkward cases."""
     port = free_port()
@@ -187,7 +158,7 @@ async def measure(contender: Contender, stub: TwilioStub, corpus: List[str], log
         process = subprocess.Popen([*contender.command, "--port", str(port)], env=contender.env,
                                    stdout=output, stderr=subprocess.STDOUT)
     try:
-        await wait_ready(port, process)
+        await wait_ready(f"http://127.0.0.1:{port}/", process)
         replies = Replies(asyncio.get_running_loop())
         stub.subscribe(replies.received)
         stack.callback(stub.unsubscribe, replies.received)

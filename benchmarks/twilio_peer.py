@@ -1,5 +1,10 @@
 """Rasa's own CLI with twilio's HTTP client sent to TWILIO_API_BASE: the stock connector, unchanged,
-talking to the same local Twilio stub as ours. Used only by benchmarks/twilio.py.
+talking to the same local Twilio stub as ours. Used by benchmarks/twilio.py and benchmarks/load.py.
+
+Each message it sends to the stub carries one extra form field, `BenchInboundSid`: the MessageSid
+of the webhook being handled when it was sent (the stock connector sends its replies inside that
+request). The stub records it, so the load benchmark knows exactly which message a reply answers;
+this project's channel is matched through its outbox instead. Nothing else changes.
 
 Run: python -m benchmarks.twilio_peer run --model … --credentials …  (same arguments as `rasa`).
 """
@@ -8,18 +13,33 @@ from __future__ import annotations
 import os
 import re
 import sys
+from contextvars import ContextVar
+from typing import Any, Optional
 
+from rasa.core.channels.twilio import TwilioInput
 from twilio.http.http_client import TwilioHttpClient
 
+INBOUND_SID_FIELD = "BenchInboundSid"
 _send = TwilioHttpClient.request
+_handling: ContextVar[Optional[str]] = ContextVar("handling", default=None)
 
 
-def _to_stub(self, method, url, *args, **kwargs):
-    return _send(self, method, re.sub(r"^https://[^/]+", os.environ["TWILIO_API_BASE"], url), *args, **kwargs)
+def _to_stub(self, method: str, url: str, *args: Any, data: Optional[dict] = None, **kwargs: Any):
+    if data is not None and _handling.get():
+        data = {**data, INBOUND_SID_FIELD: _handling.get()}
+    return _send(self, method, re.sub(r"^https://[^/]+", os.environ["TWILIO_API_BASE"], url), *args,
+                 data=data, **kwargs)
+
+
+def _note_message_sid(self: TwilioInput, request: Any) -> None:
+    """Called by the stock handler for each webhook; returns None, as the stock method does."""
+    _handling.set(request.form.get("MessageSid"))
+    return None
 
 
 if __name__ == "__main__":
     TwilioHttpClient.request = _to_stub
+    TwilioInput.get_metadata = _note_message_sid
     from rasa.__main__ import main
 
     sys.argv = ["rasa", *sys.argv[1:]]

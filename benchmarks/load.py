@@ -1,0 +1,543 @@
+"""Load benchmark: time to reply under open-loop load, one and two replicas, this project against stock Rasa.
+
+Four deployments, started one after another, all answering signed Twilio webhooks (the twilio
+library's RequestValidator signature) and sending their replies to the local Twilio stub
+(tests/twilio_stub.py) through the real twilio client:
+
+- **this project, 1 or 2 replicas**: `python -m bot run --replicas N` (what `make run-cluster` runs),
+  application data and conversations in two throwaway PostgreSQL databases, the Redis lock store
+  (`LOCK_STORE_URL`), the action server and the dashboard beside it, the live model (a copy).
+- **stock, 1 or 2 replicas**: `rasa run` with Rasa's own twilio connector (benchmarks/twilio_peer.py
+  points it at the stub), the default `rasa init` config model (`stock-peer`), Rasa's SQL tracker
+  store on a throwaway PostgreSQL database and the in-memory lock store, which is what Rasa uses
+  when none is configured. Two replicas are two such servers sharing that database: each has its
+  own lock store, so nothing stops both from running a turn of the same conversation at once.
+
+With two replicas the load generator sends each webhook to the next replica in turn, as a
+round-robin load balancer in front of them would.
+
+Load is open-loop: each simulated parent sends on its own clock (a fixed period, a random phase),
+never waiting for a reply, so a slow server meets the same arrivals as a fast one. Each
+deployment gets 10, 50 and 200 parents sending one message every 20 s (200 parents = 10 msg/s,
+the target: p99 time to reply under 2 s), then 200 parents at higher rates, until p99 reaches 3 s.
+Time to reply runs from sending the webhook to the stub receiving the first text that answers it
+(matched exactly: ours through the outbox, `outbound_messages.inbound_id`; the stock connector's
+texts carry the MessageSid they answer, see twilio_peer.py). Besides the percentiles it counts:
+webhooks that failed (non-2xx, refused, or not answered within Twilio's 15 s), messages never
+answered (counted as infinitely late in the percentiles), texts sent twice for one message,
+messages whose reply overtook the reply to the parent's earlier message, and parents whose
+conversation in the tracker store does not hold their acknowledged messages once each, in order.
+Server CPU per message counts every process of the deployment (not PostgreSQL or Redis).
+
+Run: `make bench ARGS="--only load"` (about 45 minutes; `--quick` about 15, with 20-second
+windows and fewer steps). Options: `--duration S`, `--setups ours,stock`, `--replicas 1,2`,
+`--reuse-models` (serve var/bench/models/stock-peer.tar.gz even if the data changed since it was
+trained; without it a missing or stale stock model is trained first, ~20 minutes on 2 cores).
+Figures go to stdout and var/bench/load.json.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from urllib.parse import urlencode, urlparse
+
+import aiohttp
+from twilio.request_validator import RequestValidator
+
+from benchmarks.common import (PEER_NAME, cpu_seconds, load_average, summary, train_model, wait_ready,
+                               write_peer_config)
+from benchmarks.twilio import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, PUBLIC_URL, WEBHOOK, texts
+from benchmarks.twilio_peer import INBOUND_SID_FIELD
+from bot.config import get_settings
+from bot.messaging.pseudonym import sender_id_for
+from tests.conftest import free_port, throwaway_postgres_database
+from tests.integration.running_bot import start_bot
+from tests.integration.twilio_client import rows
+from tests.twilio_stub import SentMessage, TwilioStub
+
+PERIOD_SECONDS = 20.0  # each parent's interval in the concurrency levels
+LEVELS = (10, 50, 200)  # concurrent parents, one message every PERIOD_SECONDS each
+STEP_PARENTS = 200
+STEP_RATES = (15, 20, 30, 40, 60)  # msg/s offered after the 10 msg/s of the 200-parent level
+QUICK_STEP_RATES = (20, 40)
+TARGET_P99_SECONDS = 2.0
+STEP_P99_SECONDS = 3.0
+WEBHOOK_TIMEOUT_SECONDS = 15.0  # how long Twilio waits for a webhook's answer
+DRAIN_SECONDS = 60.0
+BURST_SHARE = 0.1  # of a parent's turns that are two texts in quick succession
+BURST_GAP_SECONDS = 0.5  # after the last send, how long replies may still come
+SENDER_ID_SECRET = "bench-load"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@dataclass
+class Sent:
+    """One webhook the load generator sent."""
+
+    sid: str
+    address: str
+    text: str
+    sent_at: float
+    acked_at: float = float("nan")
+    status: str = "pending"  # HTTP status, or why there was none
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.status.startswith("2")
+
+
+@dataclass
+class Window:
+    """One load window: `parents` parents, each sending every `period` seconds for `duration` seconds."""
+
+    parents: int
+    period: float
+    duration: float
+    figures: Dict[str, float] = field(default_factory=dict)
+
+    @property
+    def offered_rate(self) -> float:
+        return self.parents / self.period
+
+
+@dataclass
+class Deployment:
+    """A running setup: the webhook ports to send to, and how to read what it did."""
+
+    setup: str
+    replicas: int
+    ports: List[int]
+    root_pids: List[int]
+    tracker_url: str
+    sender_of: Callable[[str], str]  # phone number -> the sender id in the tracker store
+    answered: Callable[[List[SentMessage]], Dict[str, List[SentMessage]]]  # MessageSid -> its texts
+    settled: Callable[[List["Sent"], Dict[str, List[SentMessage]]], bool]  # nothing more will be sent
+    windows: List[Window] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.setup}, {self.replicas} replica{'s' if self.replicas > 1 else ''}"
+
+    def pids(self) -> List[int]:
+        return [pid for root in self.root_pids for pid in process_tree(root)]
+
+
+def process_tree(root: int) -> List[int]:
+    """`root` and every live descendant: a deployment's CPU is all of its processes."""
+    children: Dict[int, List[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, queue = [], [root]
+    while queue:
+        pid = queue.pop()
+        found.append(pid)
+        queue.extend(children.get(pid, []))
+    return found
+
+
+# --- the load generator ---------------------------------------------------------------------
+
+async def post_webhook(session: aiohttp.ClientSession, port: int, message: Sent) -> None:
+    """Send one message as Twilio would: a form post signed for PUBLIC_URL with the auth token."""
+    form = {"MessageSid": message.sid, "AccountSid": ACCOUNT_SID, "From": message.address,
+            "To": OUR_NUMBER, "Body": message.text, "NumMedia": "0"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL + WEBHOOK, form)
+    try:
+        async with session.post(f"http://127.0.0.1:{port}{WEBHOOK}", data=urlencode(form),
+                                headers={"Content-Type": "application/x-www-form-urlencoded",
+                                         "X-Twilio-Signature": signature}) as response:
+            await response.read()
+            message.status = str(response.status)
+    except asyncio.TimeoutError:
+        message.status = "no answer in 15 s"
+    except aiohttp.ClientError as error:
+        message.status = type(error).__name__
+    message.acked_at = time.perf_counter()
+
+
+def schedule(window: Window, number: int, corpus: Sequence[str]) -> List[Tuple[float, str, str]]:
+    """(seconds from the start, address, text) for every message of the window, in time order.
+
+    Each parent starts at a random phase and keeps its period. At BURST_SHARE of their turns they
+    send that turn's message and the next one BURST_GAP_SECONDS apart (a thought split over two
+    texts) and skip the next turn, so the rate stays the same (but for a burst on a parent's last
+    turn, which adds one message); the second text reaches the other
+    replica while the first is still being answered, which is what per-parent ordering is about.
+    Texts are consecutive held-out questions from a random offset, so no parent sends the same
+    text twice (the tracker check tells messages apart by text)."""
+    plan = []
+    for parent in range(window.parents):
+        address = f"+447{number:03d}{parent:06d}"
+        start, offset = random.uniform(0, window.period), random.randrange(len(corpus))
+        turns, n = int((window.duration - start) // window.period) + 1, 0
+        while n < turns:
+            at = start + n * window.period
+            texts = 2 if random.random() < BURST_SHARE else 1
+            for k in range(texts):
+                plan.append((at + k * BURST_GAP_SECONDS, address, corpus[(offset + n + k) % len(corpus)]))
+            n += texts
+    return sorted(plan)
+
+
+async def send_window(deployment: Deployment, plan: List[Tuple[float, str, str]]) -> List[Sent]:
+    """Send every planned message on time, whatever the server is doing (open loop); round-robin
+    over the replicas. Returns when every webhook has been answered or has timed out."""
+    sent: List[Sent] = []
+    tasks = []
+    timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT_SECONDS)
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
+        start = time.perf_counter()
+        for n, (at, address, text) in enumerate(plan):
+            await asyncio.sleep(max(0.0, start + at - time.perf_counter()))
+            message = Sent("SM" + uuid.uuid4().hex, address, text, time.perf_counter())
+            sent.append(message)
+            tasks.append(asyncio.create_task(
+                post_webhook(session, deployment.ports[n % len(deployment.ports)], message)))
+        await asyncio.gather(*tasks)
+    return sent
+
+
+async def wait_settled(deployment: Deployment, sent: List[Sent], received: List[SentMessage]) -> None:
+    """Wait until the deployment has nothing more to send for these messages, or DRAIN_SECONDS."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while time.monotonic() < deadline:
+        if deployment.settled(sent, deployment.answered(texts_to(received, sent))):
+            break
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(1.0)  # a text sent twice would arrive just after the first
+
+
+def texts_to(received: List[SentMessage], sent: List[Sent]) -> List[SentMessage]:
+    """The texts the stub received for this window's parents (`received` grows from its threads)."""
+    addresses = {m.address for m in sent}
+    return [m for m in list(received) if m.to in addresses]
+
+
+# --- what a window measured -----------------------------------------------------------------
+
+def time_to_reply(sent: List[Sent], answered: Dict[str, List[SentMessage]]) -> List[float]:
+    """Seconds from sending each message to its first text; `inf` for a message never answered."""
+    return [answered[m.sid][0].received_at - m.sent_at if m.sid in answered else float("inf") for m in sent]
+
+
+def duplicates(answered: Dict[str, List[SentMessage]]) -> int:
+    """Texts that repeat an earlier text of the same reply: the same answer sent twice."""
+    return sum(len(texts) - len({t.body for t in texts}) for texts in answered.values())
+
+
+def overtaken(sent: List[Sent], answered: Dict[str, List[SentMessage]]) -> int:
+    """Messages answered before an earlier message of the same parent was: out of order as the
+    parent sees it."""
+    latest: Dict[str, float] = {}
+    count = 0
+    for message in sent:  # in sending order
+        first = answered.get(message.sid)
+        if not first:
+            continue
+        if first[0].received_at < latest.get(message.address, float("-inf")):
+            count += 1
+        latest[message.address] = max(latest.get(message.address, float("-inf")), first[0].received_at)
+    return count
+
+
+def tracker_mismatches(deployment: Deployment, sent: List[Sent]) -> int:
+    """Parents whose conversation does not hold each acknowledged message exactly once, in order."""
+    by_parent: Dict[str, List[Sent]] = {}
+    for message in sent:
+        by_parent.setdefault(message.address, []).append(message)
+    senders = {deployment.sender_of(address): address for address in by_parent}
+    stored: Dict[str, List[str]] = {}
+    for row in rows(deployment.tracker_url, "SELECT sender_id, data FROM events WHERE type_name = 'user' "
+                                            "AND sender_id = ANY(:senders) ORDER BY id",
+                    senders=list(senders)):
+        stored.setdefault(senders[row["sender_id"]], []).append(json.loads(row["data"]).get("text"))
+    bad = 0
+    for address, messages in by_parent.items():
+        expected = [m.text for m in messages if m.acknowledged]
+        ours = [text for text in stored.get(address, []) if text in set(expected)]
+        bad += ours != expected
+    return bad
+
+
+async def run_window(deployment: Deployment, window: Window, number: int, corpus: Sequence[str],
+                     received: List[SentMessage]) -> None:
+    pids = deployment.pids()
+    cpu_before = cpu_seconds(*pids)
+    sent = await send_window(deployment, schedule(window, number, corpus))
+    await wait_settled(deployment, sent, received)
+    cpu = cpu_seconds(*pids) - cpu_before
+    answered = deployment.answered(texts_to(received, sent))
+    latencies = time_to_reply(sent, answered)
+    replied = [m.sent_at + t for m, t in zip(sent, latencies) if math.isfinite(t)]
+    span = (max(replied) - min(m.sent_at for m in sent)) if replied else float("nan")
+    window.figures = {
+        "messages": len(sent), "offered msg/s": len(sent) / window.duration,
+        "answered msg/s": len(replied) / span,
+        **{k.replace(" (ms)", " (s)"): v / 1000 for k, v in summary(latencies, "reply ").items()},
+        "ack p99 (s)": summary([m.acked_at - m.sent_at for m in sent])["p99 (ms)"] / 1000,
+        "webhook errors": sum(not m.acknowledged for m in sent),
+        "no reply": sum(not math.isfinite(t) for t in latencies),
+        "sent twice": duplicates(answered), "overtaken": overtaken(sent, answered),
+        "trackers wrong": tracker_mismatches(deployment, sent),
+        "server CPU/msg (ms)": cpu / len(sent) * 1000, "load average": load_average(),
+    }
+
+
+# --- the deployments ------------------------------------------------------------------------
+
+def our_answers(app_url: str) -> Callable[[List[SentMessage]], Dict[str, List[SentMessage]]]:
+    """Match the stub's texts to MessageSids through the outbox: each outbound row names its inbox row."""
+    def answered(texts: List[SentMessage]) -> Dict[str, List[SentMessage]]:
+        inbound_of = {r["twilio_sid"]: r["message_sid"] for r in rows(
+            app_url, "SELECT o.twilio_sid, i.message_sid FROM outbound_messages o "
+                     "JOIN inbound_messages i ON i.id = o.inbound_id WHERE o.twilio_sid IS NOT NULL")}
+        return group(texts, lambda text: inbound_of.get(text.sid))
+    return answered
+
+
+def stock_settled(sent: List[Sent], answered: Dict[str, List[SentMessage]]) -> bool:
+    """The stock connector sends its replies before answering the webhook; only a webhook the load
+    generator gave up on (Twilio's 15 s) may still be running."""
+    return all(m.sid in answered or m.acked_at - m.sent_at < WEBHOOK_TIMEOUT_SECONDS for m in sent)
+
+
+def stock_answers(texts: List[SentMessage]) -> Dict[str, List[SentMessage]]:
+    return group(texts, lambda text: text.params.get(INBOUND_SID_FIELD))
+
+
+def group(texts: List[SentMessage], key: Callable[[SentMessage], Optional[str]]) -> Dict[str, List[SentMessage]]:
+    found: Dict[str, List[SentMessage]] = {}
+    for text in sorted(texts, key=lambda t: t.received_at):
+        sid = key(text)
+        if sid:
+            found.setdefault(sid, []).append(text)
+    return found
+
+
+def our_settled(app_url: str) -> Callable[[List[Sent], Dict[str, List[SentMessage]]], bool]:
+    """Nothing in the inbox waits and nothing in the outbox is unsent: every reply is out."""
+    def settled(sent: List[Sent], answered: Dict[str, List[SentMessage]]) -> bool:
+        return not rows(app_url, "SELECT 1 FROM inbound_messages WHERE status = 'pending' UNION ALL "
+                                 "SELECT 1 FROM outbound_messages WHERE status IN ('queued', 'sending') LIMIT 1")
+    return settled
+
+
+@contextlib.contextmanager
+def ours(replicas: int, model: Path, stub: TwilioStub, bench_dir: Path) -> Iterator[Deployment]:
+    """`python -m bot run --replicas N` on two throwaway PostgreSQL databases and Redis."""
+    with throwaway_postgres_database() as app_url, throwaway_postgres_database() as tracker_url:
+        run_dir = bench_dir / f"load-ours-{replicas}"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        bot = start_bot(app_url, token="bench", tmp_path=run_dir, args=("--replicas", str(replicas)), extra_env={
+            "BOT_MODEL": str(model), "TRACKER_STORE_URL": tracker_url, "LOCK_STORE_URL": REDIS_URL,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "PUBLIC_URL": PUBLIC_URL,
+            "TWILIO_SMS_FROM": OUR_NUMBER, "TWILIO_API_BASE": stub.base_url,
+            "SENDER_ID_SECRET": SENDER_ID_SECRET})
+        try:
+            yield Deployment("this project", replicas, [bot.rasa_port + n for n in range(replicas)],
+                             [bot.process.pid], tracker_url,
+                             lambda address: sender_id_for(address, SENDER_ID_SECRET.encode()),
+                             our_answers(app_url), our_settled(app_url))
+        finally:
+            (run_dir / "bot.log").write_text("".join(bot.output))
+            if bot.process.poll() is None:
+                bot.stop_with_ctrl_c()
+
+
+def stock_endpoints(tracker_url: str, path: Path) -> Path:
+    """Rasa's own SQL tracker store on `tracker_url`; no lock store (in memory), no action server."""
+    url = urlparse(tracker_url)
+    path.write_text(f"tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: {url.hostname}\n"
+                    f"  port: {url.port}\n  db: {url.path.lstrip('/')}\n  username: {url.username}\n")
+    return path
+
+
+@contextlib.contextmanager
+def stock(replicas: int, model: Path, stub: TwilioStub, bench_dir: Path) -> Iterator[Deployment]:
+    """`replicas` stock `rasa run` servers with Rasa's twilio connector on one tracker database."""
+    with throwaway_postgres_database() as tracker_url, contextlib.ExitStack() as stack:
+        run_dir = bench_dir / f"load-stock-{replicas}"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        run_dir.mkdir(parents=True)
+        credentials = run_dir / "credentials.yml"
+        credentials.write_text(f"twilio:\n  account_sid: {ACCOUNT_SID}\n  auth_token: {AUTH_TOKEN}\n"
+                               f"  twilio_number: \"{OUR_NUMBER}\"\n")
+        endpoints = stock_endpoints(tracker_url, run_dir / "endpoints.yml")
+        ports, processes = [free_port() for _ in range(replicas)], []
+        for n, port in enumerate(ports):
+            log = stack.enter_context(open(run_dir / f"replica-{n + 1}.log", "w"))
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.twilio_peer", "run", "--model", str(model), "--endpoints",
+                 str(endpoints), "--credentials", str(credentials), "--port", str(port)],
+                env={**os.environ, "TWILIO_API_BASE": stub.base_url}, stdout=log, stderr=subprocess.STDOUT))
+            stack.callback(stop_process, processes[-1])
+        for port, process in zip(ports, processes):
+            asyncio.run(wait_ready(f"http://127.0.0.1:{port}/", process))
+        yield Deployment("stock", replicas, ports, [p.pid for p in processes], tracker_url,
+                         lambda address: address, stock_answers, stock_settled)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+# --- the run --------------------------------------------------------------------------------
+
+def peer_model(bench_dir: Path, reuse: bool) -> Path:
+    """The stock config's model: the one `make bench` trained, unless it is missing or, without
+    --reuse-models, older than the domain or the data."""
+    model = bench_dir / "models" / f"{PEER_NAME}.tar.gz"
+    root = get_settings().project_root
+    inputs = [root / "domain.yml", *(root / "data").rglob("*.yml")]
+    if model.exists() and (reuse or model.stat().st_mtime > max(p.stat().st_mtime for p in inputs)):
+        return model
+    print(f"[load] training the stock model into {model} (about 20 minutes on 2 cores)…", flush=True)
+    train_model(write_peer_config(bench_dir), model.parent, PEER_NAME)
+    return model
+
+
+def windows_for(quick: bool, duration: float) -> Tuple[List[Window], List[Window]]:
+    levels = [Window(parents, PERIOD_SECONDS, duration) for parents in LEVELS]
+    steps = [Window(STEP_PARENTS, STEP_PARENTS / rate, duration) for rate in (QUICK_STEP_RATES if quick else STEP_RATES)]
+    return levels, steps
+
+
+async def exercise(deployment: Deployment, levels: List[Window], steps: List[Window], corpus: Sequence[str],
+                   received: List[SentMessage], numbers: Iterator[int]) -> None:
+    """Warm up (first turns build caches), run the levels, then step the rate up until p99 reaches
+    STEP_P99_SECONDS."""
+    await run_window(deployment, Window(2 * deployment.replicas, 1.0, 2.0), next(numbers), corpus, received)
+    for window in levels:
+        await measure(deployment, window, next(numbers), corpus, received)
+    for window in steps:
+        await measure(deployment, window, next(numbers), corpus, received)
+        if not window.figures["reply p99 (s)"] < STEP_P99_SECONDS:
+            break
+
+
+async def measure(deployment: Deployment, window: Window, number: int, corpus: Sequence[str],
+                  received: List[SentMessage]) -> None:
+    print(f"[load:{deployment.name}] {window.parents} parents, {window.offered_rate:.1f} msg/s offered, "
+          f"{window.duration:.0f} s…", flush=True)
+    await run_window(deployment, window, number, corpus, received)
+    deployment.windows.append(window)
+    f = window.figures
+    print(f"    p50 {f['reply p50 (s)']:.2f} s, p99 {f['reply p99 (s)']:.2f} s, errors {f['webhook errors']}, "
+          f"no reply {f['no reply']}, load average {f['load average']:.1f}", flush=True)
+
+
+def highest_rate(deployment: Deployment) -> Optional[float]:
+    passing = [w.offered_rate for w in deployment.windows
+               if w.figures["reply p99 (s)"] < STEP_P99_SECONDS]
+    return max(passing, default=None)
+
+
+def target_window(deployment: Deployment) -> Optional[Window]:
+    return next((w for w in deployment.windows if w.parents == STEP_PARENTS and w.period == PERIOD_SECONDS), None)
+
+
+COLUMNS = ("offered msg/s", "answered msg/s", "reply p50 (s)", "reply p95 (s)", "reply p99 (s)", "ack p99 (s)",
+           "webhook errors", "no reply", "sent twice", "overtaken", "trackers wrong", "server CPU/msg (ms)",
+           "load average")
+
+
+def print_table(deployments: List[Deployment]) -> None:
+    heads = ("parents", "msgs", "offered", "answered", "p50 s", "p95 s", "p99 s", "ack p99", "errors",
+             "no reply", "twice", "overtaken", "tracker", "CPU ms", "load")
+    print(f"\n{'Load (open loop, signed Twilio webhooks)':30} " + " ".join(f"{h:>9}" for h in heads))
+    for deployment in deployments:
+        for window in deployment.windows:
+            cells = [window.parents, window.figures["messages"], *(window.figures[c] for c in COLUMNS)]
+            print(f"{deployment.name:30} " + " ".join(f"{c:9.2f}" if isinstance(c, float) else f"{c:9}" for c in cells))
+    print("p50/p95/p99: time to reply, webhook sent -> the stub receives the first text answering it "
+          "(a message never answered counts as infinite); ack: the webhook's round trip; errors: non-2xx, "
+          "refused or no answer in 15 s; twice: texts repeated within one reply; overtaken: replies that "
+          "arrived before the reply to the parent's earlier message; tracker: parents whose conversation "
+          "does not hold their acknowledged messages once each, in order; CPU: all of the deployment's "
+          "processes per message (not PostgreSQL or Redis); load: 1-minute load average after the window.")
+    for deployment in deployments:
+        target, best = target_window(deployment), highest_rate(deployment)
+        verdict = (f"p99 {target.figures['reply p99 (s)']:.2f} s (target < {TARGET_P99_SECONDS:.0f} s: "
+                   f"{'met' if target.figures['reply p99 (s)'] < TARGET_P99_SECONDS else 'NOT met'})"
+                   if target else "not run")
+        print(f"{deployment.name}: 200 parents every 20 s (10 msg/s) {verdict}; highest offered rate with p99 "
+              f"< {STEP_P99_SECONDS:.0f} s: {f'{best:.1f} msg/s' if best else 'none tried'}")
+
+
+def finite(value: object) -> object:
+    """JSON has no infinity: a p99 that is infinite (replies lost) is written as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    return value
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20-second windows, steps of 20 and 40 msg/s")
+    parser.add_argument("--duration", type=float, help="seconds per window (default 60, quick 20)")
+    parser.add_argument("--setups", default="ours,stock")
+    parser.add_argument("--replicas", default="1,2")
+    parser.add_argument("--reuse-models", action="store_true")
+    return parser.parse_known_args(argv)[0]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    bench_dir = get_settings().var_dir / "bench"
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    models = {"ours": bench_dir / "load-model.tar.gz",
+              "stock": peer_model(bench_dir, args.reuse_models) if "stock" in args.setups else None}
+    # A copy, so every deployment serves the same model even if `make train` replaces the live one.
+    shutil.copyfile(get_settings().model_path, models["ours"])
+    starters = {"ours": ours, "stock": stock}
+    duration = args.duration or (20.0 if args.quick else 60.0)
+    corpus, numbers, deployments = texts(), iter(range(1000)), []
+    print(f"[load] {time.strftime('%Y-%m-%d %H:%M %Z')}, {duration:.0f} s windows, load average "
+          f"{load_average():.1f}", flush=True)
+    received: List[SentMessage] = []
+    with TwilioStub() as stub:
+        stub.subscribe(received.append)
+        for replicas in (int(r) for r in args.replicas.split(",")):
+            for setup in args.setups.split(","):
+                levels, steps = windows_for(args.quick, duration)
+                print(f"[load] starting {setup} with {replicas} replica(s)…", flush=True)
+                with starters[setup](replicas, models[setup], stub, bench_dir) as deployment:
+                    asyncio.run(exercise(deployment, levels, steps, corpus, received, numbers))
+                deployments.append(deployment)
+    print_table(deployments)
+    (bench_dir / "load.json").write_text(json.dumps(finite(
+        [{"setup": d.setup, "replicas": d.replicas, "highest rate with p99 < 3 s": highest_rate(d),
+          "windows": [asdict(w) for w in d.windows]} for d in deployments]), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
