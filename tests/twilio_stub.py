@@ -3,8 +3,11 @@
 It is a real HTTP server, so the bot's real twilio client builds, authenticates and sends every
 request; the stub records each one and answers as Twilio does: 201 with the message's JSON, or an
 error body with Twilio's code; GET lists the messages to a number (the sender asks after a
-crash). Errors are injected per recipient (`fail_to`) or for the next requests (`fail_next`). It lives in tests/ beside the other test helpers, which the benchmarks
-already import; nothing in bot/ depends on it.
+crash). Errors are injected per recipient (`fail_to`) or for the next requests (`fail_next`), and
+slowness for the next requests (`delay_next`): taking a message late, as when a request is still
+on its way, or answering late, after the message was taken, as when a client times out. It lives
+in tests/ beside the other test helpers, which the benchmarks already import; nothing in bot/
+depends on it.
 """
 from __future__ import annotations
 
@@ -51,12 +54,21 @@ class Failure:
     message: str = "injected failure"
 
 
+@dataclass(frozen=True)
+class Delay:
+    """Seconds before the stub takes a message (`accept_after`) and then before it answers (`answer_after`)."""
+
+    accept_after: float = 0.0
+    answer_after: float = 0.0
+
+
 class TwilioStub:
     def __init__(self, auth: Optional[Tuple[str, str]] = None) -> None:
         self.auth = auth
         self.sent: List[SentMessage] = []
         self.refused: List[Tuple[Dict[str, str], Failure]] = []
         self._next_failures: Deque[Failure] = deque()
+        self._next_delays: Deque[Delay] = deque()
         # recipient -> [failure, how many more times (None: always)]
         self._failures_to: Dict[str, list] = {}
         self._lock = threading.Condition()
@@ -90,6 +102,11 @@ class TwilioStub:
         with self._lock:
             self._next_failures.extend([failure] * times)
 
+    def delay_next(self, delay: Delay, times: int = 1) -> None:
+        """Be slow with the next `times` Messages.create requests (a refused one counts too)."""
+        with self._lock:
+            self._next_delays.extend([delay] * times)
+
     def fail_to(self, to: str, failure: Failure, times: Optional[int] = None) -> None:
         """Refuse the next `times` messages to `to` (None: all of them)."""
         with self._lock:
@@ -111,6 +128,15 @@ class TwilioStub:
         return True
 
     def _answer(self, account_sid: str, params: Dict[str, str]) -> Tuple[int, dict]:
+        with self._lock:
+            delay = self._next_delays.popleft() if self._next_delays else Delay()
+        time.sleep(delay.accept_after)
+        status, body = self._take(account_sid, params)
+        time.sleep(delay.answer_after)
+        return status, body
+
+    def _take(self, account_sid: str, params: Dict[str, str]) -> Tuple[int, dict]:
+        """Accept or refuse one message, at once."""
         with self._lock:
             failure = (self._next_failures.popleft() if self._next_failures
                        else self._failure_for(params.get("To", "")))
@@ -190,11 +216,14 @@ class TwilioStub:
 
             def _reply(self, status: int, body: dict) -> None:
                 data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (or died); what it sent still counts
 
             def log_message(self, *args: object) -> None:
                 pass

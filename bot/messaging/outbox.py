@@ -128,11 +128,13 @@ def oldest_waiting(session: Session, address: str) -> Optional[OutboundMessage]:
     ).scalar_one_or_none()
 
 
-def in_doubt(session: Session) -> List[OutboundMessage]:
-    """Messages marked "sending": Twilio may or may not have them if their sender stopped. One whose
-    recipient lock is free has no live sender (see OutboxSender._settle_orphans)."""
+def in_doubt(session: Session, before: dt.datetime) -> List[OutboundMessage]:
+    """Messages marked "sending" (claimed, or sent without an answer) no later than `before`:
+    Twilio may or may not have them. One whose recipient lock is free has no live sender (see
+    OutboxSender._settled)."""
     return list(session.execute(sa.select(OutboundMessage)
-                                .where(OutboundMessage.status == OutboundStatus.SENDING.value)
+                                .where(OutboundMessage.status == OutboundStatus.SENDING.value,
+                                       OutboundMessage.updated_at <= before)
                                 .order_by(OutboundMessage.id)).scalars())
 
 
@@ -153,6 +155,14 @@ def mark_sent(session: Session, message_id: int, twilio_sid: str, content_sid: O
     session.execute(sa.update(OutboundMessage).where(OutboundMessage.id == message_id).values(
         status=OutboundStatus.SENT.value, twilio_sid=twilio_sid, content_sid=content_sid,
         attempts=OutboundMessage.attempts + 1, sent_at=now, updated_at=now, error_code=None))
+
+
+def mark_in_doubt(session: Session, message_id: int, error_code: str, error: str) -> None:
+    """The request got no answer: the row stays "sending" until Twilio is asked whether it has it;
+    `updated_at` says from when its request may still be on its way."""
+    session.execute(sa.update(OutboundMessage).where(OutboundMessage.id == message_id).values(
+        attempts=OutboundMessage.attempts + 1, error_code=error_code, error_message=error,
+        updated_at=utcnow()))
 
 
 def mark_retry(session: Session, message_id: int, error_code: str, error: str, retry_at: dt.datetime) -> None:

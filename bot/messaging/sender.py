@@ -1,9 +1,19 @@
 """Drains the outbox: sends each queued message through Twilio, in order per recipient.
 
 Runs as a task in the Rasa server's event loop; database work goes to a thread and the twilio
-client is asynchronous, so sending never blocks the loop that answers webhooks. Network errors,
-429 and 5xx are retried with exponential backoff; any other refusal is recorded on the row with
-Twilio's code (21610 opted out, 21617 too long, 63016 outside the WhatsApp window, …).
+client is asynchronous, so sending never blocks the loop that answers webhooks. A message that
+never reached Twilio (no connection), 429 and 5xx are retried with exponential backoff; any other
+refusal is recorded on the row with Twilio's code (21610 opted out, 21617 too long, 63016 outside
+the WhatsApp window, …).
+
+Never twice: a row is marked "sending" before Twilio is called. If no answer comes back (a
+timeout, a broken connection) or the process dies, the row stays "sending" and is settled by
+asking Twilio for the messages it has to that recipient: found, it was sent; not found, it is
+queued again. Twilio's list is trusted only once no request for the row can still be on its way:
+a request must leave within `request_timeout` of the claim (`_call_twilio`), and Twilio answers
+within another `request_timeout` (or the send would have timed out), so rows are settled
+`settle_after` = twice that after they were claimed or given up. Asking sooner could miss a
+message Twilio was still accepting, and send it again.
 """
 from __future__ import annotations
 
@@ -21,9 +31,16 @@ from bot.config import Settings
 from bot.db.locks import KeyLocks
 from bot.db.messaging import Channel, Contact, OutboundMessage, OutboundStatus
 from bot.db.models import utcnow
-from bot.messaging import contacts, outbox
+from bot.messaging import claims, contacts, outbox
 from bot.messaging.contacts import as_utc
-from bot.messaging.twilio_client import SendError, SentRecord, TwilioApi
+from bot.messaging.twilio_client import (
+    REQUEST_TIMEOUT_SECONDS,
+    Sent,
+    SendError,
+    SendOutcomeUnknown,
+    SentRecord,
+    TwilioApi,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +48,9 @@ CONCURRENT_SENDS = 8
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300
 POLL_SECONDS = 1.0
-# How often a running sender looks for messages another replica left "sending" when it died.
-ORPHAN_CHECK_SECONDS = 15.0
+# How often a running sender looks for messages left "sending" (by a replica that died, or by a
+# send that got no answer) that are old enough to settle.
+ORPHAN_CHECK_SECONDS = 5.0
 OPTED_OUT = "21610"
 OUTSIDE_WINDOW = "63016"
 STATUS_PATH = "/webhooks/twilio/status"
@@ -91,8 +109,11 @@ def _sender(settings: Settings, channel: str, contact: Optional[Contact]) -> Opt
 
 
 class OutboxSender:
-    def __init__(self, settings: Settings, sessions: sessionmaker, locks: KeyLocks) -> None:
+    def __init__(self, settings: Settings, sessions: sessionmaker, locks: KeyLocks,
+                 request_timeout: float = REQUEST_TIMEOUT_SECONDS) -> None:
         self.settings, self.sessions, self.locks = settings, sessions, locks
+        self.request_timeout = request_timeout
+        self.settle_after = dt.timedelta(seconds=2 * request_timeout)
         self._wake = asyncio.Event()
         self._tasks: Set[asyncio.Task] = set()
 
@@ -101,7 +122,7 @@ class OutboxSender:
 
     async def run(self) -> None:
         """Send until cancelled; picks up whatever a previous process left queued."""
-        api = TwilioApi(self.settings)
+        api = TwilioApi(self.settings, self.request_timeout)
         try:
             while not await self._settled(api):
                 await asyncio.sleep(POLL_SECONDS)
@@ -126,9 +147,10 @@ class OutboxSender:
 
     async def _settled(self, api: TwilioApi) -> bool:
         """Settle what a process was sending when it died (this one before a restart, or another
-        replica): if Twilio has it, it was sent; if not, it is queued again. So a crash neither
-        loses a reply nor sends it twice. A row whose recipient lock is held is being sent by a
-        live sender and is left alone."""
+        replica) or sent without getting an answer: if Twilio has it, it was sent; if not, it is
+        queued again. So neither a crash nor a timeout loses a reply or sends it twice. A row whose
+        recipient lock is held is being sent by a live sender and is left alone, and so is one
+        claimed or given up less than `settle_after` ago: its request may still reach Twilio."""
         try:
             for address in {row.to_address for row in await asyncio.to_thread(self._in_doubt)}:
                 if not await asyncio.to_thread(self.locks.try_acquire, address):
@@ -136,7 +158,8 @@ class OutboxSender:
                 try:
                     row = await asyncio.to_thread(self._still_in_doubt, address)
                     if row is not None:
-                        records = await api.sent_since(address, as_utc(row.updated_at) - CLOCK_SKEW)
+                        # It cannot have gone before it was queued.
+                        records = await api.sent_since(address, as_utc(row.created_at) - CLOCK_SKEW)
                         await asyncio.to_thread(self._settle, row, records)
                 finally:
                     await asyncio.to_thread(self.locks.release, address)
@@ -148,21 +171,29 @@ class OutboxSender:
     def _in_doubt(self) -> List[OutboundMessage]:
         busy = self.locks.holding()
         with self.sessions() as session:
-            return [row for row in outbox.in_doubt(session) if row.to_address not in busy]
+            return [row for row in outbox.in_doubt(session, utcnow() - self.settle_after)
+                    if row.to_address not in busy]
 
     def _still_in_doubt(self, address: str) -> Optional[OutboundMessage]:
-        """Read again under the lock: the sender that held it may have recorded the result since."""
+        """Read again under the lock: the sender that held it may have recorded the result since,
+        or claimed the recipient's next message (too recently to settle)."""
         with self.sessions() as session:
             row = outbox.oldest_waiting(session, address)
-            return row if row is not None and row.status == OutboundStatus.SENDING.value else None
+            if row is None or row.status != OutboundStatus.SENDING.value:
+                return None
+            return row if as_utc(row.updated_at) <= utcnow() - self.settle_after else None
 
     def _settle(self, row: OutboundMessage, records: List[SentRecord]) -> None:
         with self.sessions.begin() as session:
             taken = outbox.known_sids(session, [r.sid for r in records])
             match = next((r for r in records if r.sid not in taken and row.body in r.body), None)
             if match:
-                logger.info("outbox message %s was sent before a restart (%s)", row.id, match.sid)
+                logger.info("outbox message %s in doubt had reached Twilio (%s)", row.id, match.sid)
                 outbox.mark_sent(session, row.id, match.sid, None)
+            elif row.attempts >= MAX_ATTEMPTS:
+                outbox.mark_failed(session, row.id, row.error_code or "network",
+                                   f"not sent after {row.attempts} attempts without an answer")
+                logger.error("outbox message %s failed: no answer from Twilio", row.id)
             else:
                 outbox.requeue(session, row.id)
 
@@ -174,29 +205,17 @@ class OutboxSender:
 
     async def _next_rows(self) -> List[Tuple[OutboundMessage, Plan]]:
         """The next messages to send; none (and a log line) while the database is unreachable."""
-        free = CONCURRENT_SENDS - len(self.locks.holding())
-        if free <= 0:
-            return []
-        try:
-            return await asyncio.to_thread(self._due, free)
-        except Exception:  # noqa: BLE001 - keep the sender alive; the rows wait in the database
-            logger.exception("outbox sender: could not read the outbox; trying again")
-            return []
+        return await claims.next_batch(self.locks, CONCURRENT_SENDS, self._due, logger,
+                                       "outbox sender: could not read the outbox; trying again")
 
     def _due(self, limit: int) -> List[Tuple[OutboundMessage, Plan]]:
-        """Claim the next messages and decide how to send each, in one transaction; if it is not
-        committed, let their recipients go again."""
-        before = self.locks.holding()
-        try:
-            with self.sessions.begin() as session:
-                now = utcnow()
-                rows = outbox.claim(session, now, self.locks, limit)
-                return [(row, plan(self.settings, row, session.get(Contact, row.sender_id) if row.sender_id
-                                   else None, now)) for row in rows]
-        except Exception:
-            for address in self.locks.holding() - before:
-                self.locks.release(address)
-            raise
+        """Claim the next messages and decide how to send each, in one transaction (if it is not
+        committed, `claims.next_batch` lets their recipients go again)."""
+        with self.sessions.begin() as session:
+            now = utcnow()
+            rows = outbox.claim(session, now, self.locks, limit)
+            return [(row, plan(self.settings, row, session.get(Contact, row.sender_id) if row.sender_id
+                               else None, now)) for row in rows]
 
     async def _send(self, api: TwilioApi, row: OutboundMessage, decision: Plan) -> None:
         try:
@@ -204,9 +223,14 @@ class OutboxSender:
                 await asyncio.to_thread(self._record_not_sent, row, decision)
                 return
             try:
-                sent = await api.send(decision.params)
+                sent = await self._call_twilio(api, row, decision.params)
             except SendError as error:
                 await asyncio.to_thread(self._record_error, row, error)
+                return
+            except SendOutcomeUnknown as error:
+                # Twilio may have it: left "sending", it is settled by asking Twilio (`_settled`).
+                logger.warning("outbox message %s: no answer from Twilio (%s); will ask Twilio", row.id, error)
+                await asyncio.to_thread(self._record_in_doubt, row, error)
                 return
             await asyncio.to_thread(self._record_sent, row, sent.sid, decision.params.get("content_sid"))
         except Exception:  # noqa: BLE001 - the row stays queued and is tried again
@@ -216,6 +240,18 @@ class OutboxSender:
             # Only after the result is committed: the next holder must see it.
             await asyncio.to_thread(self.locks.release, row.to_address)
             self._wake.set()
+
+    async def _call_twilio(self, api: TwilioApi, row: OutboundMessage, params: Dict[str, Any]) -> Sent:
+        """Send, but give up `request_timeout` after the claim (`row.updated_at`), so that no
+        request for this row can reach Twilio later than that, whatever delayed this task; that
+        bound is what lets `_settled` trust Twilio's list. A claim already that old is not sent."""
+        left = self.request_timeout - (utcnow() - as_utc(row.updated_at)).total_seconds()
+        if left <= 0:
+            raise SendError("late_claim", "claimed too long ago to send safely; not sent", retryable=True)
+        try:
+            return await asyncio.wait_for(api.send(params), left)
+        except asyncio.TimeoutError:
+            raise SendOutcomeUnknown(f"no answer within {self.request_timeout} s of the claim") from None
 
     def _record_not_sent(self, row: OutboundMessage, decision: Plan) -> None:
         with self.sessions.begin() as session:
@@ -228,6 +264,10 @@ class OutboxSender:
     def _record_sent(self, row: OutboundMessage, sid: str, content_sid: Optional[str]) -> None:
         with self.sessions.begin() as session:
             outbox.mark_sent(session, row.id, sid, content_sid)
+
+    def _record_in_doubt(self, row: OutboundMessage, error: SendOutcomeUnknown) -> None:
+        with self.sessions.begin() as session:
+            outbox.mark_in_doubt(session, row.id, "no_answer", str(error))
 
     def _record_error(self, row: OutboundMessage, error: SendError) -> None:
         with self.sessions.begin() as session:

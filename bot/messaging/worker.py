@@ -26,7 +26,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.db.locks import KeyLocks
 from bot.dialogue.fail_closed_actions import ActionServerUnavailable
 from bot.db.messaging import InboundMessage, InboundStatus
-from bot.messaging import contacts, inbox, keywords, outbox
+from bot.messaging import claims, contacts, inbox, keywords, outbox
 from bot.messaging.keywords import Keyword
 from bot.storage.tracker_store import TrackerStoreUnavailable
 
@@ -84,25 +84,12 @@ class InboxWorker:
 
     async def _next_rows(self) -> List[InboundMessage]:
         """The next messages to start; none (and a log line) while the database is unreachable."""
-        free = CONCURRENT_PARENTS - len(self.locks.holding())
-        if free <= 0:
-            return []
-        try:
-            return await asyncio.to_thread(self._due, free)
-        except Exception:  # noqa: BLE001 - keep the worker alive; the rows wait in the database
-            logger.exception("inbox worker: could not read the inbox; trying again")
-            return []
+        return await claims.next_batch(self.locks, CONCURRENT_PARENTS, self._claim, logger,
+                                       "inbox worker: could not read the inbox; trying again")
 
-    def _due(self, limit: int) -> List[InboundMessage]:
-        """Claim the next messages; if the claim is not committed, let their parents go again."""
-        before = self.locks.holding()
-        try:
-            with self.sessions.begin() as session:
-                return inbox.claim(session, self.locks, limit)
-        except Exception:
-            for sender_id in self.locks.holding() - before:
-                self.locks.release(sender_id)
-            raise
+    def _claim(self, limit: int) -> List[InboundMessage]:
+        with self.sessions.begin() as session:
+            return inbox.claim(session, self.locks, limit)
 
     async def _process(self, row: InboundMessage) -> None:
         """Handle one message, retrying with backoff; the parent stays busy meanwhile, so order holds."""

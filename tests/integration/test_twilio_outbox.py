@@ -1,16 +1,25 @@
-"""The outbox and contacts on SQLite and PostgreSQL: queueing, splitting, order, opt-out, status, window."""
+"""The outbox and contacts on SQLite and PostgreSQL: queueing, splitting, order, opt-out, status,
+window, and the sender against the Twilio stub: a message in doubt (its sender died, or Twilio's
+answer never came) is sent exactly once."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
+from typing import Callable
 
 import pytest
 
+from bot.config import Settings, load_settings
 from bot.db.locks import OUTBOX, KeyLocks
 from bot.db.messaging import Channel, OutboundStatus
 from bot.db.migrate import upgrade
 from bot.db.models import utcnow
 from bot.db.session import engine_for, session_factory
 from bot.messaging import contacts, outbox
+from bot.messaging.sender import OutboxSender
+from bot.messaging.twilio_client import TwilioApi
+from tests.twilio_stub import Delay, TwilioStub
 
 PARENT_SMS = "+447700900001"
 PARENT_WA = "whatsapp:+447700900002"
@@ -69,7 +78,8 @@ def test_only_the_oldest_queued_message_of_each_recipient_is_claimed(sessions):
     locks.close()
     with sessions.begin() as session:
         assert outbox.claim(session, later, locks, limit=10) == []
-        assert [r.id for r in outbox.in_doubt(session)] == [first_a, first_b, alert]
+        assert [r.id for r in outbox.in_doubt(session, later)] == [first_a, first_b, alert]
+        assert outbox.in_doubt(session, later - dt.timedelta(minutes=1)) == []  # claimed too recently
         outbox.mark_retry(session, first_a, "429", "too many requests", later + dt.timedelta(minutes=1))
     with sessions.begin() as session:
         # Backing off, "one" is queued again, and "two" still must not overtake it.
@@ -126,16 +136,46 @@ def test_the_whatsapp_window_closes_24_hours_after_the_parents_last_message(sess
         assert contacts.contact(session, "wa-b").our_address == OUR_SMS
 
 
+def stub_settings(stub: TwilioStub, database_url: str) -> Settings:
+    return load_settings({"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC1", "PUBLIC_URL": "https://x.org",
+                          "TWILIO_API_BASE": stub.base_url, "TWILIO_SMS_FROM": OUR_SMS,
+                          "DATABASE_URL": database_url})
+
+
+async def settle_once(settings: Settings, sessions, locks: KeyLocks, request_timeout: float) -> bool:
+    """One pass of a sender's settling, as a replica makes at start and every few seconds."""
+    api = TwilioApi(settings)
+    try:
+        return await OutboxSender(settings, sessions, locks, request_timeout)._settled(api)
+    finally:
+        await api.close()
+
+
+async def run_sender_until(settings: Settings, sessions, done: Callable[[], bool], request_timeout: float,
+                           timeout: float = 30) -> None:
+    """Run a whole sender (one replica's) until `done()` holds."""
+    locks = KeyLocks(sessions.kw["bind"], OUTBOX)
+    task = asyncio.create_task(OutboxSender(settings, sessions, locks, request_timeout).run())
+    try:
+        deadline = time.monotonic() + timeout
+        while not await asyncio.to_thread(done):
+            assert time.monotonic() < deadline, "the sender did not finish in time"
+            assert not task.done(), task
+            await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        locks.close()
+
+
+def status_of(sessions, row_id: int) -> str:
+    with sessions() as session:
+        return session.get(outbox.OutboundMessage, row_id).status
+
+
 def test_a_message_in_doubt_after_a_crash_is_marked_sent_if_twilio_has_it_and_queued_again_if_not(
         database_url, sessions):
     """The sender, started against the stub, settles "sending" rows left by a dead process."""
-    import asyncio
-
-    from bot.config import load_settings
-    from bot.messaging.sender import OutboxSender
-    from bot.messaging.twilio_client import TwilioApi
-    from tests.twilio_stub import TwilioStub
-
     add_contact(sessions, "sms-a", PARENT_SMS)
     with sessions.begin() as session:
         went = outbox.queue_message(session, "sms-a", "Sleep baby on their back.", origin="bot")[0].id
@@ -145,8 +185,7 @@ def test_a_message_in_doubt_after_a_crash_is_marked_sent_if_twilio_has_it_and_qu
         assert len(outbox.claim(session, utcnow(), dead, limit=10)) == 2
     dead.close()
     with TwilioStub() as stub:
-        settings = load_settings({"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC1", "PUBLIC_URL": "https://x.org",
-                                  "TWILIO_API_BASE": stub.base_url, "DATABASE_URL": database_url})
+        settings = stub_settings(stub, database_url)
 
         async def settle() -> bool:
             api = TwilioApi(settings)
@@ -154,13 +193,17 @@ def test_a_message_in_doubt_after_a_crash_is_marked_sent_if_twilio_has_it_and_qu
                 with sessions() as session:
                     body = session.get(outbox.OutboundMessage, went).body
                 await api.send({"to": PARENT_SMS, "from_": OUR_SMS, "body": body})  # it did reach Twilio
-                locks = KeyLocks(sessions.kw["bind"], OUTBOX)
-                try:
-                    return await OutboxSender(settings, sessions, locks)._settled(api)
-                finally:
-                    locks.close()
             finally:
                 await api.close()
+            locks = KeyLocks(sessions.kw["bind"], OUTBOX)
+            try:
+                assert await settle_once(settings, sessions, locks, request_timeout=0.25)
+                # Too soon: a request for them might still be on its way to Twilio.
+                assert (status_of(sessions, went), status_of(sessions, lost)) == ("sending", "sending")
+                await asyncio.sleep(0.5)  # settle_after: twice the request timeout
+                return await settle_once(settings, sessions, locks, request_timeout=0.25)
+            finally:
+                locks.close()
 
         assert asyncio.run(settle())
         [twilio_message] = stub.sent
@@ -170,16 +213,86 @@ def test_a_message_in_doubt_after_a_crash_is_marked_sent_if_twilio_has_it_and_qu
         assert (second.status, second.twilio_sid) == ("queued", None)
 
 
+def test_a_send_whose_answer_never_came_though_twilio_took_it_is_settled_as_sent_not_sent_again(
+        database_url, sessions):
+    """Twilio takes the message but answers after the sender's timeout: the sender must not
+    read the timeout as "not sent" and send it again; Twilio's list says it went."""
+    add_contact(sessions, "sms-a", PARENT_SMS)
+    with sessions.begin() as session:
+        row_id = outbox.queue_message(session, "sms-a", "Sleep baby on their back.", origin="bot")[0].id
+    with TwilioStub() as stub:
+        stub.delay_next(Delay(answer_after=2.0))
+        asyncio.run(run_sender_until(stub_settings(stub, database_url), sessions,
+                                     lambda: status_of(sessions, row_id) == "sent", request_timeout=0.5))
+        sent = stub.messages_to(PARENT_SMS)
+    assert len(sent) == 1, f"Twilio got the message {len(sent)} times"
+    with sessions() as session:
+        assert session.get(outbox.OutboundMessage, row_id).twilio_sid == sent[0].sid
+
+
+def test_a_request_still_on_its_way_when_its_sender_died_is_not_settled_as_unsent(database_url, sessions):
+    """A replica dies with its request on the wire; Twilio takes the message a moment later. A
+    sender that asked Twilio straight away would find nothing, queue it again and send it twice."""
+    add_contact(sessions, "sms-a", PARENT_SMS)
+    with sessions.begin() as session:
+        row_id = outbox.queue_message(session, "sms-a", "Sleep baby on their back.", origin="bot")[0].id
+        dead = KeyLocks(sessions.kw["bind"], OUTBOX)
+        [row] = outbox.claim(session, utcnow(), dead, limit=10)
+        body = row.body
+    with TwilioStub() as stub:
+        stub.delay_next(Delay(accept_after=1.5))
+        settings = stub_settings(stub, database_url)
+
+        async def die_mid_request_then_run_another_sender() -> None:
+            api = TwilioApi(settings)
+            on_the_wire = asyncio.create_task(api.send({"to": PARENT_SMS, "from_": OUR_SMS, "body": body}))
+            await asyncio.sleep(0.1)
+            dead.close()  # kill -9: its locks go; its request is already with Twilio
+            try:
+                await run_sender_until(settings, sessions, lambda: status_of(sessions, row_id) == "sent",
+                                       request_timeout=2.0)
+            finally:
+                await asyncio.gather(on_the_wire, return_exceptions=True)
+                await api.close()
+
+        asyncio.run(die_mid_request_then_run_another_sender())
+        sent = stub.messages_to(PARENT_SMS)
+    assert len(sent) == 1, f"Twilio got the message {len(sent)} times"
+    with sessions() as session:
+        assert session.get(outbox.OutboundMessage, row_id).twilio_sid == sent[0].sid
+
+
+def test_a_claim_the_sender_reaches_after_the_request_timeout_is_queued_again_not_sent(database_url, sessions):
+    """Settling trusts that no request leaves later than the timeout after its claim; a sender
+    that was held up that long (a stalled event loop) must not send."""
+    add_contact(sessions, "sms-a", PARENT_SMS)
+    with sessions.begin() as session:
+        row_id = outbox.queue_message(session, "sms-a", "Sleep baby on their back.", origin="bot")[0].id
+    with TwilioStub() as stub:
+        settings = stub_settings(stub, database_url)
+
+        async def claim_then_stall() -> None:
+            locks = KeyLocks(sessions.kw["bind"], OUTBOX)
+            sender = OutboxSender(settings, sessions, locks, request_timeout=0.3)
+            api = TwilioApi(settings)
+            try:
+                [(row, decision)] = await sender._next_rows()
+                time.sleep(0.4)  # the event loop is blocked past the request timeout
+                await sender._send(api, row, decision)
+            finally:
+                await api.close()
+                locks.close()
+
+        asyncio.run(claim_then_stall())
+        assert stub.sent == []
+    with sessions() as session:
+        row = session.get(outbox.OutboundMessage, row_id)
+        assert (row.status, row.error_code, row.attempts) == ("queued", "late_claim", 1)
+
+
 @pytest.mark.postgres
 def test_two_replicas_never_claim_one_message_and_a_live_replicas_send_in_progress_is_not_settled(postgres_url):
     """Two replicas are two lock connections: the second waits on the first's lock, not on luck."""
-    import asyncio
-
-    from bot.config import load_settings
-    from bot.messaging.sender import OutboxSender
-    from bot.messaging.twilio_client import TwilioApi
-    from tests.twilio_stub import TwilioStub
-
     upgrade(postgres_url)
     sessions = session_factory(postgres_url)
     add_contact(sessions, "sms-a", PARENT_SMS)
@@ -192,22 +305,11 @@ def test_two_replicas_never_claim_one_message_and_a_live_replicas_send_in_progre
         with sessions.begin() as claiming_b:
             assert outbox.claim(claiming_b, utcnow(), replica_b, limit=10) == []
     with TwilioStub() as stub:
-        settings = load_settings({"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC1",
-                                  "PUBLIC_URL": "https://x.org", "TWILIO_API_BASE": stub.base_url,
-                                  "DATABASE_URL": postgres_url})
-
-        async def settle_from_b() -> bool:
-            api = TwilioApi(settings)
-            try:
-                return await OutboxSender(settings, sessions, replica_b)._settled(api)
-            finally:
-                await api.close()
-
-        assert asyncio.run(settle_from_b())
-        with sessions() as session:
-            assert session.get(outbox.OutboundMessage, row_id).status == "sending"  # A is still on it
+        settings = stub_settings(stub, postgres_url)
+        time.sleep(0.5)  # old enough to settle, were A not alive
+        assert asyncio.run(settle_once(settings, sessions, replica_b, request_timeout=0.25))
+        assert status_of(sessions, row_id) == "sending"  # A is still on it
         replica_a.close()  # A dies (kill -9 closes its connection the same way)
-        assert asyncio.run(settle_from_b())
-    with sessions() as session:
-        assert session.get(outbox.OutboundMessage, row_id).status == "queued"  # Twilio never got it
+        assert asyncio.run(settle_once(settings, sessions, replica_b, request_timeout=0.25))
+    assert status_of(sessions, row_id) == "queued"  # Twilio never got it
     replica_b.close()
