@@ -14,11 +14,13 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from bot.config import Settings
 from bot.db import migrate
+from bot.training.replica_sync import ReplicaModelSync
 
 STOP_TIMEOUT_SECONDS = 15
 READY_TIMEOUT_SECONDS = 300
@@ -34,6 +36,8 @@ class Service:
     command: List[str]
     process: Optional[subprocess.Popen] = None
     started_at: List[float] = field(default_factory=list)
+    # Called each time it is started (a Rasa replica notes which live model file it reads).
+    on_start: Optional[Callable[[], None]] = None
 
 
 def rasa_executable() -> str:
@@ -71,6 +75,15 @@ def rasa_server(settings: Settings, token: str, port: Optional[int] = None) -> S
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
          "--port", str(port), "--enable-api", "--auth-token", token],
     )
+
+
+def replica_urls_environment(settings: Settings, ports: List[int]) -> Dict[str, str]:
+    """RASA_REPLICA_URLS for the children (the dashboard promotes models): every replica started
+    here, unless the operator listed the replicas themselves."""
+    started = tuple(f"http://127.0.0.1:{port}" for port in ports)
+    if settings.rasa_replica_urls != started[:1]:
+        return {}
+    return {"RASA_REPLICA_URLS": ",".join(started)}
 
 
 def check_cluster_settings(settings: Settings) -> None:
@@ -139,6 +152,23 @@ def how_to_talk(settings: Settings, token: str, token_was_generated: bool) -> st
     return "\n".join(lines)
 
 
+def model_in_service_or_exit(settings: Settings) -> List[str]:
+    """Exit with the reason when there is no model to serve (a fresh clone whose first model the
+    promotion gate refused); otherwise the warning lines to print when the model trained from the
+    current data was refused, so whoever runs `make run` knows it serves an older model."""
+    from bot.training import refresh
+
+    refused = refresh.not_in_service(settings, settings.project_root / "config.yml")
+    if not settings.model_path.is_file():
+        lines = [f"No model to serve: {settings.model_path} does not exist."]
+        lines += refresh.explain(refused) if refused else ["Train one with `make train`."]
+        raise SystemExit("\n".join(lines))
+    if refused is None:
+        return []
+    return ["", "WARNING: this is not the model trained from the current data/, domain.yml and config.yml.",
+            *refresh.explain(refused)]
+
+
 def _stop_on_sigterm(signum: int, frame: object) -> None:
     """Treat SIGTERM (e.g. from a container runtime) like Ctrl-C."""
     raise KeyboardInterrupt
@@ -156,6 +186,8 @@ def prepare_database(settings: Settings) -> None:
 
 def shell(settings: Settings) -> int:
     """`make shell`: the action server in the background and `rasa shell` in the foreground."""
+    for line in model_in_service_or_exit(settings):
+        print(line, file=sys.stderr)
     token = settings.rasa_token or secrets.token_urlsafe(24)
     prepare_database(settings)
     env = child_environment(settings, token)
@@ -176,13 +208,17 @@ def shell(settings: Settings) -> int:
 def start(service: Service, env: Dict[str, str], cwd: Path) -> None:
     service.process = subprocess.Popen(service.command, env=env, cwd=cwd, start_new_session=True)
     service.started_at.append(time.monotonic())
+    if service.on_start is not None:
+        service.on_start()
 
 
-def keep_running(services: List[Service], env: Dict[str, str], cwd: Path) -> int:
+def keep_running(services: List[Service], env: Dict[str, str], cwd: Path,
+                 each_tick: Callable[[], None] = lambda: None) -> int:
     """Restart a child that dies, so a crash costs seconds, not the service; give up (and return
-    its exit code) if one keeps dying."""
+    its exit code) if one keeps dying. `each_tick` runs every half second."""
     while True:
         time.sleep(0.5)
+        each_tick()
         for service in services:
             code = service.process.poll()
             if code is None:
@@ -200,11 +236,17 @@ def run(settings: Settings, replicas: int = 1) -> int:
     how to use them, and return when they stop."""
     if replicas > 1:
         check_cluster_settings(settings)
+    warning = model_in_service_or_exit(settings)
     token = settings.rasa_token or secrets.token_urlsafe(24)
     prepare_database(settings)
     env = child_environment(settings, token)
     ports = [settings.rasa_port + n for n in range(replicas)]
-    services = [action_server(settings), *(rasa_server(settings, token, port) for port in ports), dashboard()]
+    env.update(replica_urls_environment(settings, ports))
+    replicas_started = [rasa_server(settings, token, port) for port in ports]
+    model_sync = ReplicaModelSync(settings.model_path, token)
+    for port, replica in zip(ports, replicas_started):
+        replica.on_start = partial(model_sync.started, f"http://127.0.0.1:{port}")
+    services = [action_server(settings), *replicas_started, dashboard()]
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     # A shell starts background jobs with Ctrl-C ignored, and Python then never turns SIGINT into
     # KeyboardInterrupt; restore it, so Ctrl-C (SIGINT to the process group) always stops everything.
@@ -217,8 +259,13 @@ def run(settings: Settings, replicas: int = 1) -> int:
             if replicas > 1:
                 print(f"Rasa replicas on ports {', '.join(map(str, ports))}; put a load balancer in front "
                       "(probe /webhooks/health/ready).", flush=True)
+                print(f"  Promoting a model from another shell: export RASA_REPLICA_URLS="
+                      f"{env.get('RASA_REPLICA_URLS', ','.join(settings.rasa_replica_urls))} "
+                      "so every replica switches.", flush=True)
             print(how_to_talk(settings, token, settings.rasa_token is None), flush=True)
-        return keep_running(services, env, settings.project_root)
+            if warning:
+                print("\n".join(warning), file=sys.stderr, flush=True)
+        return keep_running(services, env, settings.project_root, each_tick=model_sync.check)
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
         return 0

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -14,24 +12,10 @@ from bot.config import Settings, get_settings
 from bot.db.session import session_factory
 from bot.db.staff import Staff
 from bot.training.promotion import PromotionError, PromotionRefused
-from bot.training.rasa_models import ModelLoadError, Reload
+from bot.training.rasa_models import ModelLoadError
 from bot.training.registry import Entry
-from bot.training import report, services
-from bot.training.services import promoter, register_model, registry
-
-
-def train_model(settings: Settings, config: Path, data_dir: Optional[Path] = None) -> Entry:
-    """Train from the working tree (or another copy of data/) into a scratch folder and register
-    the result; the live model is untouched until it is promoted."""
-    from bot.supervisor import rasa_executable
-
-    root = settings.project_root
-    with tempfile.TemporaryDirectory(prefix="candidate-") as out:
-        subprocess.run([rasa_executable(), "train", "--config", str(config), "--domain",
-                        str(root / "domain.yml"), "--data", str(data_dir or root / "data"), "--out", out,
-                        "--fixed-model-name", "candidate"], cwd=root, check=True)
-        return register_model(settings, Path(out) / "candidate.tar.gz",
-                              source=f"trained with {config.name}", data_dir=data_dir)
+from bot.training import refresh, report, services
+from bot.training.services import promoter, register_model, registry, train_model
 
 
 def describe(entry: Entry, live_id: Optional[str]) -> str:
@@ -53,11 +37,30 @@ def _staff(settings: Settings, email: Optional[str]) -> Optional[Staff]:
     return found
 
 
+# `model train --promote` exits with this when the gate refused the model: not an error (the live
+# model keeps serving), so `make train` goes on, but a script can tell it from success.
+REFUSED_EXIT = 3
+
+
 def _train(args: argparse.Namespace) -> int:
     settings = get_settings()
-    entry = train_model(settings, Path(args.config or settings.project_root / "config.yml"))
-    print(describe(entry, None))
-    return 0
+    config = Path(args.config or settings.project_root / "config.yml")
+    if not args.promote:
+        known = refresh.current_candidate(settings, config) if args.if_stale else None
+        entry = known or train_model(settings, config)
+        print(describe(entry, None))
+        return 0
+    from bot.supervisor import prepare_database  # promotion audits, so the database must be migrated
+
+    prepare_database(settings)
+    try:
+        result = refresh.refresh(settings, config, Path(args.candidate_file) if args.candidate_file else None,
+                                 retrain=not args.if_stale)
+    except (PromotionError, ModelLoadError) as error:
+        print(f"not promoted: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(refresh.explain(result)), file=sys.stdout if result.is_live else sys.stderr)
+    return 0 if result.is_live else REFUSED_EXIT
 
 
 def _register(args: argparse.Namespace) -> int:
@@ -105,10 +108,7 @@ def _print_outcome(verb: str, outcome) -> None:
     print(f"{verb} {outcome.model_id} (was {outcome.previous_id or 'none'})")
     for failure in outcome.overridden:
         print(f"  gate overridden: {failure}")
-    if outcome.reload is Reload.LOADED:
-        print("the running Rasa server now serves it")
-    else:
-        print("no Rasa server is running; it will serve this model when it starts")
+    print(refresh.RELOAD_WORDS[outcome.reload])
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -132,6 +132,13 @@ def register(commands) -> None:
     sub = model.add_subparsers(dest="model", required=True)
     train = sub.add_parser("train", help="train from the working tree and register the model")
     train.add_argument("--config", help="pipeline config (default config.yml)")
+    train.add_argument("--if-stale", action="store_true",
+                       help="reuse the registry's model trained from these same inputs, if there is one")
+    train.add_argument("--promote", action="store_true",
+                       help=f"then put it live if it passes the promotion gate (`make train`); "
+                            f"exit {REFUSED_EXIT} if the gate refuses it")
+    train.add_argument("--candidate-file", metavar="PATH",
+                       help="with --promote: copy the trained model here, promoted or not (make's target)")
     train.set_defaults(func=_train)
     add = sub.add_parser("register", help="measure a trained model file and keep it")
     add.add_argument("model_file")

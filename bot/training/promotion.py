@@ -1,8 +1,9 @@
 """Promote a registered model to live, or roll back to the one before, and tell the Rasa server.
 
 The live model is the file `make run` serves (BOT_MODEL, models/current.tar.gz). It is replaced
-by an atomic rename, then the running server is asked to load it (bot/training/rasa_models.py);
-if the server cannot load it, the previous file is put back and nothing else changes. A live
+by an atomic rename, then every running Rasa replica (RASA_REPLICA_URLS) is asked to load it
+(bot/training/rasa_models.py); if one cannot, the previous file is put back and the replicas
+already switched load it again, so all serve the previous model. A live
 file the registry has never seen (e.g. from `make train`) is measured and registered first, so
 the gate always compares against the figures of what is really in service.
 Every promotion, refusal, override and rollback is an audit row; the override's full reason is
@@ -114,11 +115,13 @@ class Promoter:
         copy_atomically(self.registry.archive(entry.model_id), self.live_path)
         try:
             return self.rasa.load(self.live_path)
-        except ModelLoadError:
-            if previous is not None:
-                copy_atomically(self.registry.archive(previous.model_id), self.live_path)
-            else:
+        except ModelLoadError as error:
+            if previous is None:
                 self.live_path.unlink()
+                raise
+            copy_atomically(self.registry.archive(previous.model_id), self.live_path)
+            if error.switched:  # replicas told before the failure go back to the previous model
+                self.rasa.load(self.live_path, only=error.switched)
             raise
 
     def _remember(self, kind: str, outcome: Outcome, by: Optional[Staff], reason: str,

@@ -111,6 +111,13 @@ class Registry:
     def find_by_sha256(self, digest: str) -> Optional[Entry]:
         return next((e for e in self.entries() if e.sha256 == digest), None)
 
+    def trained_from(self, inputs_sha256: str, source: str) -> Optional[Entry]:
+        """The newest model this registry trained (`source`, e.g. "trained with config.yml") from
+        exactly these training inputs. Models registered from a file are not counted: their data
+        version is the working tree's when they were registered, not necessarily what they came from."""
+        return next((e for e in reversed(self.entries())
+                     if e.source == source and e.data_version.inputs_sha256 == inputs_sha256), None)
+
     def state(self) -> dict:
         path = self.root / "state.json"
         if not path.is_file():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from functools import partial
 from pathlib import Path
 from typing import Optional
@@ -26,7 +27,7 @@ def registry(settings: Settings) -> Registry:
 
 def promoter(settings: Settings) -> Promoter:
     return Promoter(registry(settings), settings.model_path,
-                    RasaModels(f"http://127.0.0.1:{settings.rasa_port}", settings.rasa_token),
+                    RasaModels(settings.rasa_replica_urls, settings.rasa_token),
                     session_factory(settings.database_url),
                     measure=partial(figures.measure, settings),
                     data_version=partial(data_version.current, settings.project_root))
@@ -51,6 +52,25 @@ def _measure_in_child(settings: Settings, model_file: Path) -> figures.Figures:
         last_line = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1]
         raise MeasureError(f"could not measure the model in service ({model_file.name}): {last_line}")
     return entry.figures
+
+
+def trained_source(config: Path) -> str:
+    """How the registry records a model this project trained: which pipeline config it used."""
+    return f"trained with {config.name}"
+
+
+def train_model(settings: Settings, config: Path, data_dir: Optional[Path] = None) -> Entry:
+    """Train from the working tree (or another copy of data/) into a scratch folder and register
+    the result; the live model is untouched until it is promoted."""
+    from bot.supervisor import rasa_executable
+
+    root = settings.project_root
+    with tempfile.TemporaryDirectory(prefix="candidate-") as out:
+        subprocess.run([rasa_executable(), "train", "--config", str(config), "--domain",
+                        str(root / "domain.yml"), "--data", str(data_dir or root / "data"), "--out", out,
+                        "--fixed-model-name", "candidate"], cwd=root, check=True)
+        return register_model(settings, Path(out) / "candidate.tar.gz", source=trained_source(config),
+                              data_dir=data_dir)
 
 
 def register_model(settings: Settings, model_file: Path, source: str,

@@ -25,3 +25,11 @@ def test_ports_and_token_come_from_the_environment():
 def test_a_bad_port_is_a_clear_error(bad):
     with pytest.raises(ValueError, match="RASA_PORT must be a TCP port"):
         load_settings({"RASA_PORT": bad})
+
+
+def test_promotion_tells_the_rasa_server_on_rasa_port_unless_replicas_are_listed():
+    assert load_settings({"RASA_PORT": "6005"}).rasa_replica_urls == ("http://127.0.0.1:6005",)
+    listed = load_settings({"RASA_REPLICA_URLS": "http://10.0.0.5:5005/, http://10.0.0.6:5005"})
+    assert listed.rasa_replica_urls == ("http://10.0.0.5:5005", "http://10.0.0.6:5005")
+    with pytest.raises(ValueError, match="RASA_REPLICA_URLS must be an http"):
+        load_settings({"RASA_REPLICA_URLS": "10.0.0.5:5005"})

@@ -22,8 +22,9 @@ blueprint = Blueprint("training", __name__, url_prefix="/training")
 TRAINING_ROLES = (Role.TRAINER.value, Role.ADMIN.value)
 RECENT_EVENTS = 20
 DONE = {
-    "promote": "The model is live. The running bot serves it now.",
-    "rollback": "Rolled back. The running bot serves the previous model now.",
+    "promote": "The model is live. Every running Rasa server serves it now.",
+    "rollback": "Rolled back. Every running Rasa server serves the previous model now.",
+    "partial": "Done. The running Rasa servers serve it now; the others will when they start.",
     "saved": "The model is live; the bot was not running and will serve it when it starts.",
 }
 JOB_LABELS = {"validate": "Validate the data", "train": "Train and register a model",
@@ -84,7 +85,7 @@ def promote(model_id: str):
                                    override_reason=request.form.get("override_reason", ""))
     except (PromotionError, ModelLoadError) as error:
         return _page(error=str(error), status=409)
-    return redirect(url_for("training.show", done="promote" if outcome.reload is Reload.LOADED else "saved"))
+    return redirect(url_for("training.show", done=_done("promote", outcome.reload)))
 
 
 @blueprint.post("/rollback")
@@ -95,7 +96,12 @@ def rollback():
                                                           ip=security.client_ip())
     except (PromotionError, ModelLoadError) as error:
         return _page(error=str(error), status=409)
-    return redirect(url_for("training.show", done="rollback" if outcome.reload is Reload.LOADED else "saved"))
+    return redirect(url_for("training.show", done=_done("rollback", outcome.reload)))
+
+
+def _done(action: str, reload: Reload) -> str:
+    """Which notice the page shows: how many of the Rasa servers switched."""
+    return {Reload.LOADED: action, Reload.SOME_RUNNING: "partial", Reload.NOT_RUNNING: "saved"}[reload]
 
 
 def _jobs() -> jobs.JobRunner:

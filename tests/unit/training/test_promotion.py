@@ -1,8 +1,13 @@
 """Promotion and rollback on real files and a real migrated SQLite database (audit rows); no Rasa
-server listens here, so the live file is what changes (tests/integration covers the server)."""
+server listens here, so the live file is what changes (tests/integration covers real servers),
+except in the last test, where small HTTP servers answer `PUT /model` for several replicas."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +18,7 @@ from bot.db.session import session_factory
 from bot.db.staff import AuditEntry
 from bot.training.data_version import DataVersion
 from bot.training.promotion import Promoter, PromotionError, PromotionRefused
-from bot.training.rasa_models import RasaModels, Reload
+from bot.training.rasa_models import ModelLoadError, RasaModels, Reload
 from bot.training.registry import Registry
 from tests.conftest import free_port
 from tests.dashboard.helpers import add_staff
@@ -36,7 +41,7 @@ class Loop:
         self.live_path.write_bytes(b"live model")
         self.live = self.registry.add(self.live_path, live_figures, VERSION, "live", now=START)
         self.promoter = Promoter(self.registry, self.live_path,
-                                 RasaModels(f"http://127.0.0.1:{free_port()}", "token"), self.sessions,
+                                 RasaModels([f"http://127.0.0.1:{free_port()}"], "token"), self.sessions,
                                  measure=self._never_measure, data_version=lambda: VERSION)
         self.added = 0
 
@@ -133,3 +138,44 @@ def test_a_live_file_the_registry_has_not_seen_is_measured_and_registered_before
         loop.promoter.promote(candidate.model_id)
     assert measured == [b"made by make train"]
     assert loop.promoter.live().source.startswith("live model found in service")
+
+
+class Replica:
+    """An HTTP server standing in for one Rasa replica's `PUT /model`: it records what the live
+    file held when told to load it, and answers 204, or 500 when `refuse` is set."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        loads = self.loads = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_PUT(self):  # noqa: N802 (http.server's naming)
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                loads.append(Path(body["model_file"]).read_bytes())
+                self.send_response(500 if refuse else 204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_promotion_tells_every_replica_and_a_replica_that_cannot_load_puts_every_one_back(loop):
+    first, second = Replica(), Replica()
+    loop.promoter.rasa = RasaModels([first.url, second.url, f"http://127.0.0.1:{free_port()}"], "token")
+    better = loop.candidate(b"better model", figures(macro_f1=0.93))
+    assert loop.promoter.promote(better.model_id).reload is Reload.SOME_RUNNING  # the third is down
+    assert first.loads == second.loads == [b"better model"]
+
+    refusing = Replica(refuse=True)
+    loop.promoter.rasa = RasaModels([first.url, refusing.url, second.url], "token")
+    newer = loop.candidate(b"newer model", figures(macro_f1=0.94))
+    with pytest.raises(ModelLoadError, match="answered 500"):
+        loop.promoter.promote(newer.model_id)
+    assert loop.live_path.read_bytes() == b"better model"
+    assert first.loads == [b"better model", b"newer model", b"better model"]
+    assert refusing.loads == [b"newer model"] and second.loads == [b"better model"]
+    for replica in (first, second, refusing):
+        replica.server.shutdown()

@@ -1,0 +1,138 @@
+"""`python -m bot model train --if-stale --promote` (what `make train` runs), on a small project of
+its own: the model trained from the current inputs goes live only through the promotion gate, a
+refused model leaves the live one serving and prints the override command, inputs the registry
+has trained from before are not trained again, and with no live model a refused first model is
+not put in service, so `python -m bot run` refuses to start and says why.
+
+The registry is seeded with the model "trained" from the project's inputs (its archive is a few
+bytes and its figures are written out), so the command, the registry lookup, the gate, the files
+and the audit are real and no Rasa training runs; a real training is in test_model_promotion.py.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+import sqlalchemy as sa
+
+from bot.config import load_settings
+from bot.training import refresh
+from bot.training.data_version import DataVersion, inputs_hash
+from bot.training.figures import Figures
+from bot.training.registry import Entry, Registry
+from tests.conftest import free_port
+from tests.unit.training.helpers import figures
+
+LIVE_BYTES, CANDIDATE_BYTES = b"the live model", b"the model trained from these inputs"
+
+
+class Project:
+    """A project root with training inputs, the registry and live model under models/, and its
+    own SQLite database."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.root = tmp_path / "project"
+        (self.root / "data").mkdir(parents=True)
+        (self.root / "config.yml").write_text("recipe: default.v1\n")
+        (self.root / "domain.yml").write_text("version: '3.1'\n")
+        (self.root / "data" / "nlu.yml").write_text("version: '3.1'\nnlu: []\n")
+        self.registry = Registry(self.root / "models" / "registry")
+        self.live = self.root / "models" / "current.tar.gz"
+        self.candidate_file = self.root / "models" / "candidate.tar.gz"
+        keep = {k: v for k, v in os.environ.items()
+                if not k.startswith(("MAKE", "MFLAGS", "BOT_", "DATABASE_URL", "TRACKER_STORE_URL",
+                                     "MODEL_REGISTRY_DIR", "RASA_"))}
+        self.env = {**keep, "BOT_PROJECT_ROOT": str(self.root), "BOT_VAR_DIR": str(self.root / "var"),
+                    "RASA_PORT": str(free_port())}
+        self.settings = load_settings(self.env)
+
+    def seed(self, candidate: Figures, live: Optional[Figures] = None) -> Entry:
+        """The live model (registered), and the model trained from the inputs as they are now."""
+        if live is not None:
+            self.live.parent.mkdir(parents=True, exist_ok=True)
+            self.live.write_bytes(LIVE_BYTES)
+            self.registry.add(self.live, live, DataVersion(None, False, "1" * 64), "live model")
+        trained = self.root / "trained.tar.gz"
+        trained.write_bytes(CANDIDATE_BYTES)
+        version = DataVersion(None, True, inputs_hash(self.root))
+        return self.registry.add(trained, candidate, version, "trained with config.yml")
+
+    def train(self) -> subprocess.CompletedProcess:
+        """The command `make train` runs, with its exit status."""
+        return subprocess.run([sys.executable, "-m", "bot", "model", "train", "--if-stale", "--promote",
+                               "--candidate-file", str(self.candidate_file)], cwd=self.root,
+                              env=self.env, capture_output=True, text=True, timeout=300)
+
+    def refusals(self) -> int:
+        engine = sa.create_engine(self.settings.database_url, future=True)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(sa.text(
+                    "SELECT count(*) FROM audit_log WHERE action = 'model_promotion_refused'")).scalar()
+        finally:
+            engine.dispose()
+
+
+def test_a_refused_retrain_leaves_the_live_model_serving_and_is_not_retrained_again(tmp_path):
+    project = Project(tmp_path)
+    candidate = project.seed(candidate=figures(self_harm=0.90), live=figures(self_harm=0.95))
+
+    first = project.train()
+    output = first.stdout + first.stderr
+    assert first.returncode == 3, output
+    assert "already in the registry (not retrained)" in output
+    assert "NOT PROMOTED" in output and "self_harm recall 0.900 is below the live model's 0.950" in output
+    assert f"python -m bot model promote {candidate.model_id} --override-reason" in output
+    assert project.live.read_bytes() == LIVE_BYTES
+    assert project.candidate_file.read_bytes() == CANDIDATE_BYTES
+    assert project.refusals() == 1
+    again = project.train()
+    assert again.returncode == 3 and "already in the registry (not retrained)" in again.stderr
+    assert len(project.registry.entries()) == 2
+
+    warning = refresh.not_in_service(project.settings, project.root / "config.yml")
+    assert warning.candidate.model_id == candidate.model_id
+    assert warning.failures == ["self_harm recall 0.900 is below the live model's 0.950"]
+
+
+def test_a_retrain_that_passes_the_gate_goes_live(tmp_path):
+    project = Project(tmp_path)
+    candidate = project.seed(candidate=figures(self_harm=0.95), live=figures(self_harm=0.90))
+    done = project.train()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "passed the promotion gate and is now live: no Rasa server is running" in done.stdout
+    assert project.live.read_bytes() == CANDIDATE_BYTES
+    assert project.registry.state()["live"][-1] == candidate.model_id
+    assert refresh.not_in_service(project.settings, project.root / "config.yml") is None
+
+
+def test_a_fresh_clone_whose_first_model_fails_the_emergency_rule_serves_nothing_and_says_why(tmp_path):
+    project = Project(tmp_path)
+    candidate = project.seed(candidate=figures(emergency=0.93))
+    done = project.train()
+    output = done.stdout + done.stderr
+    assert done.returncode == 3, output
+    assert "emergency recall 0.930 is below 1.00" in output and "No model is in service" in output
+    assert not project.live.exists() and project.candidate_file.read_bytes() == CANDIDATE_BYTES
+
+    run = subprocess.run([sys.executable, "-m", "bot", "run"], env=project.env, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 1
+    assert "No model to serve" in run.stderr and "emergency recall 0.930 is below 1.00" in run.stderr
+    assert f"python -m bot model promote {candidate.model_id} --override-reason" in run.stderr
+
+
+def test_a_model_rolled_back_by_hand_is_not_promoted_again_by_the_next_make_train(tmp_path):
+    project = Project(tmp_path)
+    candidate = project.seed(candidate=figures(self_harm=0.95), live=figures(self_harm=0.90))
+    assert project.train().returncode == 0 and project.live.read_bytes() == CANDIDATE_BYTES
+    back = subprocess.run([sys.executable, "-m", "bot", "model", "rollback"], env=project.env,
+                          capture_output=True, text=True, timeout=120)
+    assert back.returncode == 0, back.stderr
+    again = project.train()
+    assert again.returncode == 3 and "rolled back at" in again.stderr
+    assert project.live.read_bytes() == LIVE_BYTES
+    assert f"python -m bot model promote {candidate.model_id} --override-reason" in again.stderr
