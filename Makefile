@@ -92,6 +92,9 @@ test: validate
 	$(PY) -m bot evaluate --gate intents
 	$(MAKE) --no-print-directory stories pytest
 
+# make bench: this config against the stock `rasa init` one (REST), the Twilio channel against Rasa's
+# connector, then the load benchmark (one and two replicas, open-loop signed webhooks). One part:
+# ARGS="--only twilio" or ARGS="--only load" (add --quick for a short load run). README "Benchmark".
 bench: install train
 	$(PY) -m benchmarks $(ARGS)
 

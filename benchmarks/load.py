@@ -25,15 +25,19 @@ Time to reply runs from sending the webhook to the stub receiving the first text
 texts carry the MessageSid they answer, see twilio_peer.py). Besides the percentiles it counts:
 webhooks that failed (non-2xx, refused, or not answered within Twilio's 15 s), messages never
 answered (counted as infinitely late in the percentiles), texts sent twice for one message,
-messages whose reply overtook the reply to the parent's earlier message, and parents whose
-conversation in the tracker store does not hold their acknowledged messages once each, in order.
+messages whose reply overtook the reply to the parent's earlier message (what the parent sees),
+and parents whose conversation in the tracker store does not hold the messages that reached the
+server once each, in the order they reached it (the ordering several replicas must keep; ours
+knows arrival from its inbox, the stock connector's from the time twilio_peer.py stamps).
 Server CPU per message counts every process of the deployment (not PostgreSQL or Redis).
 
 Run: `make bench ARGS="--only load"` (about 45 minutes; `--quick` about 15, with 20-second
 windows and fewer steps). Options: `--duration S`, `--setups ours,stock`, `--replicas 1,2`,
 `--reuse-models` (serve var/bench/models/stock-peer.tar.gz even if the data changed since it was
-trained; without it a missing or stale stock model is trained first, ~20 minutes on 2 cores).
-Figures go to stdout and var/bench/load.json.
+trained; without it a missing or stale stock model is trained first, ~20 minutes on a quiet
+2-core machine), `--stock-model PATH` (serve another model in the stock setup, e.g. this
+project's, to compare the channels and lock stores alone). Figures go to stdout and
+var/bench/load.json.
 """
 from __future__ import annotations
 
@@ -61,7 +65,7 @@ from twilio.request_validator import RequestValidator
 from benchmarks.common import (PEER_NAME, cpu_seconds, load_average, summary, train_model, wait_ready,
                                write_peer_config)
 from benchmarks.twilio import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, PUBLIC_URL, WEBHOOK, texts
-from benchmarks.twilio_peer import INBOUND_SID_FIELD
+from benchmarks.twilio_peer import ARRIVED_AT_FIELD, INBOUND_SID_FIELD
 from bot.config import get_settings
 from bot.messaging.pseudonym import sender_id_for
 from tests.conftest import free_port, throwaway_postgres_database
@@ -122,9 +126,10 @@ class Deployment:
     replicas: int
     ports: List[int]
     root_pids: List[int]
-    tracker_url: str
-    sender_of: Callable[[str], str]  # phone number -> the sender id in the tracker store
     answered: Callable[[List[SentMessage]], Dict[str, List[SentMessage]]]  # MessageSid -> its texts
+    # MessageSid -> when (or in which order) it reached the server, for those known to have
+    arrivals: Callable[[List["Sent"], Dict[str, List[SentMessage]]], Dict[str, float]]
+    processed: Callable[[List["Sent"]], Dict[str, List[str]]]  # phone number -> MessageSids in its tracker
     settled: Callable[[List["Sent"], Dict[str, List[SentMessage]]], bool]  # nothing more will be sent
     windows: List[Window] = field(default_factory=list)
 
@@ -259,23 +264,26 @@ def overtaken(sent: List[Sent], answered: Dict[str, List[SentMessage]]) -> int:
     return count
 
 
-def tracker_mismatches(deployment: Deployment, sent: List[Sent]) -> int:
-    """Parents whose conversation does not hold each acknowledged message exactly once, in order."""
-    by_parent: Dict[str, List[Sent]] = {}
-    for message in sent:
-        by_parent.setdefault(message.address, []).append(message)
-    senders = {deployment.sender_of(address): address for address in by_parent}
-    stored: Dict[str, List[str]] = {}
-    for row in rows(deployment.tracker_url, "SELECT sender_id, data FROM events WHERE type_name = 'user' "
-                                            "AND sender_id = ANY(:senders) ORDER BY id",
-                    senders=list(senders)):
-        stored.setdefault(senders[row["sender_id"]], []).append(json.loads(row["data"]).get("text"))
+def order_broken(sent: List[Sent], arrivals: Dict[str, float], processed: Dict[str, List[str]]) -> int:
+    """Parents whose conversation does not hold every message that reached the server exactly
+    once, in the order they reached it: the per-parent ordering several replicas must keep. (The
+    order of sending is not the yardstick: two texts sent 0.5 s apart can reach the server the
+    other way round, and no server can see that.)"""
     bad = 0
-    for address, messages in by_parent.items():
-        expected = [m.text for m in messages if m.acknowledged]
-        ours = [text for text in stored.get(address, []) if text in set(expected)]
-        bad += ours != expected
+    for address in {m.address for m in sent}:
+        arrived = sorted((m.sid for m in sent if m.address == address and m.sid in arrivals), key=arrivals.get)
+        stored = [sid for sid in processed.get(address, []) if sid in arrivals]
+        bad += stored != arrived
     return bad
+
+
+def user_turns(tracker_url: str, senders: Dict[str, str]) -> Dict[str, List[dict]]:
+    """Sender id -> the `data` of each user event in its tracker, in order."""
+    found: Dict[str, List[dict]] = {}
+    for row in rows(tracker_url, "SELECT sender_id, data FROM events WHERE type_name = 'user' "
+                                 "AND sender_id = ANY(:senders) ORDER BY id", senders=list(senders)):
+        found.setdefault(senders[row["sender_id"]], []).append(json.loads(row["data"]))
+    return found
 
 
 async def run_window(deployment: Deployment, window: Window, number: int, corpus: Sequence[str],
@@ -297,7 +305,7 @@ async def run_window(deployment: Deployment, window: Window, number: int, corpus
         "webhook errors": sum(not m.acknowledged for m in sent),
         "no reply": sum(not math.isfinite(t) for t in latencies),
         "sent twice": duplicates(answered), "overtaken": overtaken(sent, answered),
-        "trackers wrong": tracker_mismatches(deployment, sent),
+        "order broken": order_broken(sent, deployment.arrivals(sent, answered), deployment.processed(sent)),
         "server CPU/msg (ms)": cpu / len(sent) * 1000, "load average": load_average(),
     }
 
@@ -320,6 +328,22 @@ def stock_settled(sent: List[Sent], answered: Dict[str, List[SentMessage]]) -> b
     return all(m.sid in answered or m.acked_at - m.sent_at < WEBHOOK_TIMEOUT_SECONDS for m in sent)
 
 
+def stock_arrivals(sent: List[Sent], answered: Dict[str, List[SentMessage]]) -> Dict[str, float]:
+    """When each answered webhook reached its replica, as twilio_peer.py stamps it on the replies."""
+    return {sid: float(texts[0].params[ARRIVED_AT_FIELD]) for sid, texts in answered.items()}
+
+
+def stock_processed(tracker_url: str) -> Callable[[List[Sent]], Dict[str, List[str]]]:
+    """Rasa's connector keys a conversation by the phone number and keeps no MessageSid: a
+    parent's texts are all different, so the text says which message it was."""
+    def processed(sent: List[Sent]) -> Dict[str, List[str]]:
+        sid_of = {(m.address, m.text): m.sid for m in sent}
+        turns = user_turns(tracker_url, {m.address: m.address for m in sent})
+        return {address: [sid_of.get((address, t.get("text")), "") for t in events]
+                for address, events in turns.items()}
+    return processed
+
+
 def stock_answers(texts: List[SentMessage]) -> Dict[str, List[SentMessage]]:
     return group(texts, lambda text: text.params.get(INBOUND_SID_FIELD))
 
@@ -331,6 +355,24 @@ def group(texts: List[SentMessage], key: Callable[[SentMessage], Optional[str]])
         if sid:
             found.setdefault(sid, []).append(text)
     return found
+
+
+def our_arrivals(app_url: str) -> Callable[[List[Sent], Dict[str, List[SentMessage]]], Dict[str, float]]:
+    """The inbox's id is the order in which messages were stored, i.e. reached a replica."""
+    def arrivals(sent: List[Sent], answered: Dict[str, List[SentMessage]]) -> Dict[str, float]:
+        return {r["message_sid"]: float(r["id"]) for r in rows(
+            app_url, "SELECT message_sid, id FROM inbound_messages WHERE message_sid = ANY(:sids)",
+            sids=[m.sid for m in sent])}
+    return arrivals
+
+
+def our_processed(tracker_url: str) -> Callable[[List[Sent]], Dict[str, List[str]]]:
+    """Each user event of ours carries its MessageSid as `message_id`."""
+    def processed(sent: List[Sent]) -> Dict[str, List[str]]:
+        secret = SENDER_ID_SECRET.encode()
+        turns = user_turns(tracker_url, {sender_id_for(m.address, secret): m.address for m in sent})
+        return {address: [t.get("message_id") for t in events] for address, events in turns.items()}
+    return processed
 
 
 def our_settled(app_url: str) -> Callable[[List[Sent], Dict[str, List[SentMessage]]], bool]:
@@ -354,9 +396,8 @@ def ours(replicas: int, model: Path, stub: TwilioStub, bench_dir: Path) -> Itera
             "SENDER_ID_SECRET": SENDER_ID_SECRET})
         try:
             yield Deployment("this project", replicas, [bot.rasa_port + n for n in range(replicas)],
-                             [bot.process.pid], tracker_url,
-                             lambda address: sender_id_for(address, SENDER_ID_SECRET.encode()),
-                             our_answers(app_url), our_settled(app_url))
+                             [bot.process.pid], our_answers(app_url), our_arrivals(app_url),
+                             our_processed(tracker_url), our_settled(app_url))
         finally:
             (run_dir / "bot.log").write_text("".join(bot.output))
             if bot.process.poll() is None:
@@ -392,8 +433,8 @@ def stock(replicas: int, model: Path, stub: TwilioStub, bench_dir: Path) -> Iter
             stack.callback(stop_process, processes[-1])
         for port, process in zip(ports, processes):
             asyncio.run(wait_ready(f"http://127.0.0.1:{port}/", process))
-        yield Deployment("stock", replicas, ports, [p.pid for p in processes], tracker_url,
-                         lambda address: address, stock_answers, stock_settled)
+        yield Deployment("stock", replicas, ports, [p.pid for p in processes], stock_answers, stock_arrivals,
+                         stock_processed(tracker_url), stock_settled)
 
 
 def stop_process(process: subprocess.Popen) -> None:
@@ -461,13 +502,13 @@ def target_window(deployment: Deployment) -> Optional[Window]:
 
 
 COLUMNS = ("offered msg/s", "answered msg/s", "reply p50 (s)", "reply p95 (s)", "reply p99 (s)", "ack p99 (s)",
-           "webhook errors", "no reply", "sent twice", "overtaken", "trackers wrong", "server CPU/msg (ms)",
+           "webhook errors", "no reply", "sent twice", "overtaken", "order broken", "server CPU/msg (ms)",
            "load average")
 
 
 def print_table(deployments: List[Deployment]) -> None:
     heads = ("parents", "msgs", "offered", "answered", "p50 s", "p95 s", "p99 s", "ack p99", "errors",
-             "no reply", "twice", "overtaken", "tracker", "CPU ms", "load")
+             "no reply", "twice", "overtaken", "order", "CPU ms", "load")
     print(f"\n{'Load (open loop, signed Twilio webhooks)':30} " + " ".join(f"{h:>9}" for h in heads))
     for deployment in deployments:
         for window in deployment.windows:
@@ -476,8 +517,8 @@ def print_table(deployments: List[Deployment]) -> None:
     print("p50/p95/p99: time to reply, webhook sent -> the stub receives the first text answering it "
           "(a message never answered counts as infinite); ack: the webhook's round trip; errors: non-2xx, "
           "refused or no answer in 15 s; twice: texts repeated within one reply; overtaken: replies that "
-          "arrived before the reply to the parent's earlier message; tracker: parents whose conversation "
-          "does not hold their acknowledged messages once each, in order; CPU: all of the deployment's "
+          "arrived before the reply to the parent's earlier message; order: parents whose conversation "
+          "does not hold the messages that reached the server once each, in the order they reached it; CPU: all of the deployment's "
           "processes per message (not PostgreSQL or Redis); load: 1-minute load average after the window.")
     for deployment in deployments:
         target, best = target_window(deployment), highest_rate(deployment)
@@ -506,6 +547,9 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--setups", default="ours,stock")
     parser.add_argument("--replicas", default="1,2")
     parser.add_argument("--reuse-models", action="store_true")
+    parser.add_argument("--stock-model", type=Path,
+                        help="serve this model in the stock setup instead of the rasa init one (to compare "
+                             "the channels and lock stores alone, or when there is no time to train it)")
     return parser.parse_known_args(argv)[0]
 
 
@@ -513,15 +557,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     bench_dir = get_settings().var_dir / "bench"
     bench_dir.mkdir(parents=True, exist_ok=True)
+    stock_model = args.stock_model.resolve() if args.stock_model else None
     models = {"ours": bench_dir / "load-model.tar.gz",
-              "stock": peer_model(bench_dir, args.reuse_models) if "stock" in args.setups else None}
+              "stock": stock_model or (peer_model(bench_dir, args.reuse_models) if "stock" in args.setups else None)}
     # A copy, so every deployment serves the same model even if `make train` replaces the live one.
     shutil.copyfile(get_settings().model_path, models["ours"])
     starters = {"ours": ours, "stock": stock}
     duration = args.duration or (20.0 if args.quick else 60.0)
     corpus, numbers, deployments = texts(), iter(range(1000)), []
-    print(f"[load] {time.strftime('%Y-%m-%d %H:%M %Z')}, {duration:.0f} s windows, load average "
-          f"{load_average():.1f}", flush=True)
+    started = time.strftime("%Y-%m-%d %H:%M %Z")
+    print(f"[load] {started}, {os.cpu_count()} cores, {duration:.0f} s windows, load average "
+          f"{load_average():.1f}; stock setup serves {models['stock']}", flush=True)
     received: List[SentMessage] = []
     with TwilioStub() as stub:
         stub.subscribe(received.append)
@@ -533,9 +579,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     asyncio.run(exercise(deployment, levels, steps, corpus, received, numbers))
                 deployments.append(deployment)
     print_table(deployments)
-    (bench_dir / "load.json").write_text(json.dumps(finite(
-        [{"setup": d.setup, "replicas": d.replicas, "highest rate with p99 < 3 s": highest_rate(d),
-          "windows": [asdict(w) for w in d.windows]} for d in deployments]), indent=2))
+    (bench_dir / "load.json").write_text(json.dumps(finite({
+        "started": started, "cores": os.cpu_count(), "models": {k: str(v) for k, v in models.items()},
+        "deployments": [{"setup": d.setup, "replicas": d.replicas, "highest rate with p99 < 3 s": highest_rate(d),
+                         "windows": [asdict(w) for w in d.windows]} for d in deployments]}), indent=2))
     return 0
 
 
