@@ -193,7 +193,7 @@ class OutboxSender:
             elif row.attempts >= MAX_ATTEMPTS:
                 outbox.mark_failed(session, row.id, row.error_code or "network",
                                    f"not sent after {row.attempts} attempts without an answer")
-                logger.error("outbox message %s failed: no answer from Twilio", row.id)
+                logger.error("outbox message %s failed: never answered, and Twilio does not have it", row.id)
             else:
                 outbox.requeue(session, row.id)
 
@@ -229,7 +229,8 @@ class OutboxSender:
                 return
             except SendOutcomeUnknown as error:
                 # Twilio may have it: left "sending", it is settled by asking Twilio (`_settled`).
-                logger.warning("outbox message %s: no answer from Twilio (%s); will ask Twilio", row.id, error)
+                logger.warning("outbox message %s: Twilio did not answer (%s); in doubt until Twilio is asked",
+                               row.id, error)
                 await asyncio.to_thread(self._record_in_doubt, row, error)
                 return
             await asyncio.to_thread(self._record_sent, row, sent.sid, decision.params.get("content_sid"))
