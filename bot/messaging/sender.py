@@ -188,13 +188,15 @@ class OutboxSender:
             taken = outbox.known_sids(session, [r.sid for r in records])
             match = next((r for r in records if r.sid not in taken and row.body in r.body), None)
             if match:
-                logger.info("outbox message %s in doubt had reached Twilio (%s)", row.id, match.sid)
+                # Warnings: each follows a crash or a lost answer, which an operator wants to see.
+                logger.warning("outbox message %s was in doubt and Twilio has it (%s): sent", row.id, match.sid)
                 outbox.mark_sent(session, row.id, match.sid, None)
             elif row.attempts >= MAX_ATTEMPTS:
                 outbox.mark_failed(session, row.id, row.error_code or "network",
                                    f"not sent after {row.attempts} attempts without an answer")
                 logger.error("outbox message %s failed: never answered, and Twilio does not have it", row.id)
             else:
+                logger.warning("outbox message %s was in doubt and Twilio does not have it: queued again", row.id)
                 outbox.requeue(session, row.id)
 
     async def _sleep(self) -> None:

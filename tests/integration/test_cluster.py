@@ -219,8 +219,9 @@ def test_killing_replicas_the_action_server_and_the_dashboard_at_random_loses_no
             print(f"  4. trackers with every acknowledged message in order, each answered, no gaps: "
                   f"{whole} of {PARENTS}")
             log = "".join(bot.output)
-            print(f"  sends in doubt: {log.count('Twilio did not answer')} without an answer, "
-                  f"{log.count('in doubt had reached Twilio')} found at Twilio when settled")
+            print(f"  in doubt (sender killed mid-send, or no answer: {log.count('Twilio did not answer')}): "
+                  f"{log.count('in doubt and Twilio has it')} found at Twilio, "
+                  f"{log.count('in doubt and Twilio does not have it')} queued again")
             if sent_twice:
                 print_duplicates(stub, outbound, bot.output)
 
