@@ -10,9 +10,10 @@ import time
 import sqlalchemy as sa
 
 from bot.db.staff import AuditEntry
-from bot.training.data_version import DataVersion
+from bot.training.data_version import DataVersion, inputs_hash
 from bot.training.jobs import JobRunner
 from bot.training.registry import Registry
+from bot.training.services import trained_source
 from tests.dashboard.helpers import sign_in
 from tests.unit.training.helpers import figures
 from tests.unit.training.test_report import write_reports
@@ -130,3 +131,22 @@ def test_a_live_model_that_cannot_be_measured_blocks_promotion_with_the_reason(a
     refused = trainer.post(f"/training/models/{candidate.model_id}/promote", {})
     assert refused.status_code == 409 and "could not measure the model in service" in refused.text
     assert settings.model_path.read_bytes() == b"not a model"
+
+
+def test_the_models_page_says_when_the_model_trained_from_the_current_data_is_not_live(app, settings, staff):
+    put_live(settings, b"live")
+    register(settings, b"live", 0, figures(self_harm=0.95))
+    trained = Registry(settings.model_registry_dir).add(
+        _file(settings, b"trained from the current data"), figures(self_harm=0.90),
+        DataVersion(None, True, inputs_hash(settings.project_root)), trained_source(settings.project_root / "config.yml"))
+    trainer = sign_in(app.test_client(), "trainer@example.nhs.uk")
+    page = trainer.client.get("/training").text
+    assert f"The model trained from the current data\n  (<a href=\"/training/models/{trained.model_id}\">" in page
+    assert "is not live: self_harm recall 0.900 is below the live model&#39;s 0.950." in page
+
+
+def _file(settings, content: bytes):
+    path = settings.var_dir / "trained.tar.gz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path

@@ -14,7 +14,7 @@ from bot.dashboard import security
 from bot.dashboard.audit import Action
 from bot.dashboard.security import allow
 from bot.db.staff import Role
-from bot.training import jobs, report, services
+from bot.training import jobs, refresh, report, services
 from bot.training.promotion import PromotionError
 from bot.training.rasa_models import ModelLoadError, Reload
 
@@ -46,8 +46,9 @@ def _page(notice: Optional[str] = None, error: Optional[str] = None, status: int
     registry = services.registry(settings)
     live = services.in_service(settings)
     events = list(reversed(registry.state()["events"]))[:RECENT_EVENTS]
+    pending = refresh.not_in_service(settings, settings.project_root / "config.yml")
     return render_template("training.html", entries=list(reversed(registry.entries())),
-                           live_id=live.model_id if live else None, events=events,
+                           live_id=live.model_id if live else None, events=events, pending=pending,
                            notice=notice, error=error), status
 
 
