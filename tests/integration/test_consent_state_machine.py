@@ -1,13 +1,20 @@
-"""Consent, handoff, STOP and START as a state machine over the real services on a real SQLite database.
+"""Consent, handoff, STOP, START, erasure and retention as a state machine over the real services
+on a real SQLite database.
 
 Hypothesis interleaves parents' offers (accepted, sometimes twice, as a retried action would),
 withdrawals, case closes, messages kept against a case, STOP and START, replies queued by the bot
-or staff, and the sender's decisions (`outbox.claim` + `sender.plan`, recorded as sent or
-suppressed, without calling Twilio). After every step:
+or staff, the sender's decisions (`outbox.claim` + `sender.plan`, recorded as sent or
+suppressed, without calling Twilio), erasure requests (`subject erase`, with and without the
+safeguarding hold), a parent writing again after their contact was erased, and a retention run
+twenty years later. After every step:
 
 - no message is sent to a parent after their STOP (only the STOP confirmation itself);
-- each consented offer has exactly one case, whatever the retries;
-- withdrawal is honoured: no active case, nothing more kept against it, and a withdrawal record.
+- each consented offer has exactly one case, whatever the retries (until erasure or retention
+  removes a closed one);
+- withdrawal is honoured: no active case, nothing more kept against it, and a withdrawal record;
+- after erasure nothing of the parent remains but the cases and consent records the erasure
+  recorded as kept for safeguarding, and nothing can be queued to them until they write again;
+- retention never deletes an active case.
 """
 from __future__ import annotations
 
@@ -27,12 +34,25 @@ from bot.db.messaging import Channel, Contact, OutboundMessage, OutboundStatus
 from bot.db.migrate import upgrade
 from bot.db.models import CaseStatus, Consent, ConsentDecision, Handoff, utcnow
 from bot.db.session import session_factory
+from bot.config import RetentionPeriods
+from bot.db.messaging import InboundMessage
+from bot.db.models import ACTIVE_STATUSES
+from bot.governance import retention, subject
 from bot.handoffs.service import HandoffService, Offer
 from bot.messaging import contacts, outbox
 from bot.messaging.contacts import as_utc
+from bot.messaging.pseudonym import sender_id_for
 from bot.messaging.sender import plan
 
-PARENTS = [f"sms-sm{n}" for n in range(3)]
+SECRET = b"state-machine-key"
+# Real pseudonyms: an erasure request finds a parent by number, through the contact or, once the
+# contact is gone, by deriving the sender id again.
+NUMBERS = {sender_id_for(number, SECRET): number for number in (f"+44770090{n:04d}" for n in range(3))}
+PARENTS = sorted(NUMBERS)
+# Twenty years on: every closed case and finished message has expired. The audit period keeps the
+# audit cutoff more than the database's floor (365 days) in the real past.
+LATER = dt.timedelta(days=20 * 365)
+PERIODS = RetentionPeriods(audit_days=20 * 365 + 400)
 parents = st.sampled_from(PARENTS)
 SENDER_SETTINGS = load_settings({"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC1", "PUBLIC_URL": "https://x.org",
                                  "TWILIO_SMS_FROM": "+447700900900"})
@@ -50,9 +70,23 @@ class ConsentMachine(RuleBasedStateMachine):
         self.stopped_at: Dict[str, Optional[dt.datetime]] = {p: None for p in PARENTS}
         self.accepted: Set[str] = set()
         self.withdrawn_cases: Set[int] = set()
-        with self.sessions.begin() as session:
-            for n, parent in enumerate(PARENTS):
-                contacts.record_inbound(session, parent, f"+44770090{n:04d}", Channel.SMS, "+447700900900", utcnow())
+        # Parents whose erasure is the latest thing that happened to them: what it kept.
+        self.erased: Dict[str, Set[tuple]] = {}
+        for parent in PARENTS:
+            self.texts_again(parent)
+
+    def _reachable(self, parent: str) -> bool:
+        """The parent has a contact: they wrote to us and it was not erased or expired since."""
+        with self.sessions() as session:
+            return session.get(Contact, parent) is not None
+
+    def _forget_cases_gone(self) -> None:
+        """Erasure and retention delete closed cases: expect only the cases still there."""
+        with self.sessions() as session:
+            offers = set(session.execute(sa.select(Handoff.offer_id)).scalars())
+            case_ids = set(session.execute(sa.select(Handoff.id)).scalars())
+        self.accepted &= offers
+        self.withdrawn_cases &= case_ids
 
     def _offer(self, parent: str, n: int) -> Offer:
         return Offer(offer_id=f"{parent}-offer-{n}", sender_id=parent, channel="sms", category="sleep_emergency",
@@ -60,6 +94,8 @@ class ConsentMachine(RuleBasedStateMachine):
 
     @rule(parent=parents, n=st.integers(0, 3), twice=st.booleans())
     def accept_an_offer(self, parent: str, n: int, twice: bool) -> None:
+        if not self._reachable(parent):
+            return  # a parent's message always comes with their contact (see texts_again)
         if self.service.active_case(parent) is not None:
             return  # the bot pauses a parent with an active case: no new offer is made
         offer = self._offer(parent, n)
@@ -68,8 +104,16 @@ class ConsentMachine(RuleBasedStateMachine):
             assert self.service.accept(offer).id == first.id
         self.accepted.add(offer.offer_id)
 
+    @rule(parent=parents, n=st.integers(4, 5))
+    def decline_an_offer(self, parent: str, n: int) -> None:
+        if not self._reachable(parent) or self.service.active_case(parent) is not None:
+            return
+        self.service.decline(self._offer(parent, n))
+
     @rule(parent=parents)
     def withdraw(self, parent: str) -> None:
+        if not self._reachable(parent):
+            return  # a parent's message always comes with their contact (see texts_again)
         case = self.service.withdraw(parent)
         if case is not None:
             self.withdrawn_cases.add(case.id)
@@ -78,6 +122,8 @@ class ConsentMachine(RuleBasedStateMachine):
 
     @rule(parent=parents, text=st.sampled_from(["still worried", "he is breathing fine now"]))
     def message_while_a_case_may_be_open(self, parent: str, text: str) -> None:
+        if not self._reachable(parent):
+            return  # a parent's message always comes with their contact (see texts_again)
         self.service.record_message(parent, text)
 
     @rule(parent=parents)
@@ -88,6 +134,8 @@ class ConsentMachine(RuleBasedStateMachine):
 
     @rule(parent=parents)
     def stop(self, parent: str) -> None:
+        if not self._reachable(parent):
+            return  # a parent's message always comes with their contact (see texts_again)
         with self.sessions.begin() as session:
             contacts.opt_out(session, parent)
             outbox.queue_message(session, parent, "You will get no more messages.", origin="system",
@@ -96,14 +144,58 @@ class ConsentMachine(RuleBasedStateMachine):
 
     @rule(parent=parents)
     def start(self, parent: str) -> None:
+        if not self._reachable(parent):
+            return  # a parent's message always comes with their contact (see texts_again)
         with self.sessions.begin() as session:
             contacts.opt_in(session, parent)
         self.stopped_at[parent] = None
 
     @rule(parent=parents, origin=st.sampled_from(["bot", "staff"]))
     def queue_a_reply(self, parent: str, origin: str) -> None:
+        reachable = self._reachable(parent)
+        try:
+            with self.sessions.begin() as session:
+                outbox.queue_message(session, parent, f"A {origin} reply.", origin=origin)
+        except LookupError:
+            assert not reachable, "a reply to a parent with a contact was refused"
+        else:
+            assert reachable, "a reply was queued to a parent whose contact is gone"
+
+    @rule(parent=parents, hold_days=st.sampled_from([0, 180]))
+    def erase(self, parent: str, hold_days: int) -> None:
+        report = subject.erase(self.sessions, self.url, NUMBERS[parent], SECRET, hold_days)
+        self.erased[parent] = {(k["record"], k["record_id"]) for k in report.kept}
+        self._forget_cases_gone()
+
+    @rule(parent=parents)
+    def texts_again(self, parent: str) -> None:
+        """The parent writes (again): the Twilio channel records their contact. A contact made
+        anew (after erasure or retention) starts without the opt-out it no longer remembers."""
+        if not self._reachable(parent):
+            self.stopped_at[parent] = None
         with self.sessions.begin() as session:
-            outbox.queue_message(session, parent, f"A {origin} reply.", origin=origin)
+            contacts.record_inbound(session, parent, NUMBERS[parent], Channel.SMS, "+447700900900", utcnow())
+        self.erased.pop(parent, None)
+
+    @rule()
+    def retention_runs_twenty_years_later(self) -> None:
+        with self.sessions() as session:
+            active = set(session.execute(sa.select(Handoff.id).where(Handoff.status.in_(ACTIVE_STATUSES))).scalars())
+        retention.run(self.sessions, self.url, PERIODS, now=utcnow() + LATER)
+        with self.sessions() as session:
+            remaining = set(session.execute(sa.select(Handoff.id)).scalars())
+            assert active <= remaining, "retention deleted an active case"
+            assert remaining == active, "a closed case outlived its retention period"
+        for parent, kept in self.erased.items():
+            self.erased[parent] = {(record, i) for record, i in kept
+                                   if record == "case" and i in remaining
+                                   or record == "consent" and self._consent_case(i) in remaining}
+        self._forget_cases_gone()
+
+    def _consent_case(self, consent_id: int) -> Optional[int]:
+        with self.sessions() as session:
+            consent = session.get(Consent, consent_id)
+            return consent.handoff_id if consent else None
 
     @rule()
     def the_sender_runs(self) -> None:
@@ -158,6 +250,22 @@ class ConsentMachine(RuleBasedStateMachine):
                 kept_after = [m for m in case.messages if m.text == "after withdrawing"]
                 assert kept_after == []
 
+    @invariant()
+    def after_erasure_nothing_remains_but_the_safeguarding_keep(self) -> None:
+        if not hasattr(self, "sessions"):
+            return
+        with self.sessions() as session:
+            for parent, kept in self.erased.items():
+                for model, column in ((Contact, Contact.sender_id), (InboundMessage, InboundMessage.sender_id),
+                                      (OutboundMessage, OutboundMessage.sender_id)):
+                    left = session.execute(sa.select(sa.func.count()).select_from(model).where(column == parent)).scalar_one()
+                    assert left == 0, f"{model.__tablename__} still holds {left} row(s) of an erased parent"
+                held = {("case", i) for i in session.execute(
+                    sa.select(Handoff.id).where(Handoff.sender_id == parent)).scalars()}
+                held |= {("consent", i) for i in session.execute(
+                    sa.select(Consent.id).where(Consent.sender_id == parent)).scalars()}
+                assert held == kept, f"after erasure {sorted(held - kept)} remain unrecorded, {sorted(kept - held)} lost"
+
     def teardown(self) -> None:
         if hasattr(self, "locks"):
             self.locks.close()
@@ -165,6 +273,6 @@ class ConsentMachine(RuleBasedStateMachine):
             self.directory.cleanup()
 
 
-ConsentMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=30, deadline=None,
+ConsentMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=40, deadline=None,
                                             suppress_health_check=[HealthCheck.too_slow])
 test_consent_handoff_stop_state_machine = ConsentMachine.TestCase
