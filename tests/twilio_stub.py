@@ -54,6 +54,14 @@ class Failure:
     message: str = "injected failure"
 
 
+class _Server(ThreadingHTTPServer):
+    """socketserver listens with a backlog of 5: a few concurrent sends overflow it, and the
+    kernel then resets connections or delays them by seconds of SYN retries, which Twilio's API
+    never does. Those resets and delays were the stub's, not the bot's."""
+
+    request_queue_size = 128
+
+
 @dataclass(frozen=True)
 class Delay:
     """Seconds before the stub takes a message (`accept_after`) and then before it answers (`answer_after`)."""
@@ -73,7 +81,7 @@ class TwilioStub:
         self._failures_to: Dict[str, list] = {}
         self._lock = threading.Condition()
         self._listeners: List[Callable[[SentMessage], None]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
