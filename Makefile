@@ -98,8 +98,9 @@ test: validate
 bench: install train
 	$(PY) -m benchmarks $(ARGS)
 
-# The fault test at length: 200 parents over two replicas, 8 kill -9s of a random replica or the
-# action server (make test runs 16 parents and one kill). README "Production / scaling".
+# The fault test at length: 200 parents over two replicas, 8 kill -9s at random moments, each kind
+# of process (replica 1, replica 2, action server, dashboard) at least once; CLUSTER_SEED replays a
+# run (make test runs 16 parents and one kill of a replica). README "Production / scaling".
 chaos: install train
 	CLUSTER_PARENTS=$${CLUSTER_PARENTS:-200} CLUSTER_KILLS=$${CLUSTER_KILLS:-8} \
 	$(PY) -m pytest -q -s -p no:cacheprovider tests/integration/test_cluster.py
