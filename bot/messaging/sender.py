@@ -236,7 +236,7 @@ class OutboxSender:
                 await asyncio.to_thread(self._record_in_doubt, row, error)
                 return
             await asyncio.to_thread(self._record_sent, row, sent.sid, decision.params.get("content_sid"))
-        except Exception:  # noqa: BLE001 - the row stays queued and is tried again
+        except Exception:  # noqa: BLE001 - the row stays "sending" and is settled with Twilio
             logger.exception("outbox message %s: unexpected error while sending", row.id)
             await asyncio.sleep(POLL_SECONDS)
         finally:
