@@ -1,8 +1,9 @@
-"""`python -m bot model train --if-stale --promote` (what `make train` runs), on a small project of
-its own: the model trained from the current inputs goes live only through the promotion gate, a
+"""`python -m bot model train --if-stale --promote` and `make train` (the project's Makefile rule
+that runs it), on a small project of its own: the model trained from the current inputs goes live only through the promotion gate, a
 refused model leaves the live one serving and prints the override command, inputs the registry
 has trained from before are not trained again, and with no live model a refused first model is
-not put in service, so `python -m bot run` refuses to start and says why.
+not put in service, so `python -m bot run` refuses to start and says why. make runs the command
+only when a training input is newer than the candidate file it leaves, and goes on after a refusal.
 
 The registry is seeded with the model "trained" from the project's inputs (its archive is a few
 bytes and its figures are written out), so the command, the registry lookup, the gate, the files
@@ -18,7 +19,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 
-from bot.config import load_settings
+from bot.config import PROJECT_ROOT, load_settings
 from bot.training import refresh
 from bot.training.data_version import DataVersion, inputs_hash
 from bot.training.figures import Figures
@@ -26,12 +27,13 @@ from bot.training.registry import Entry, Registry
 from tests.conftest import free_port
 from tests.unit.training.helpers import figures
 
+MAKEFILE = PROJECT_ROOT / "Makefile"
 LIVE_BYTES, CANDIDATE_BYTES = b"the live model", b"the model trained from these inputs"
 
 
 class Project:
     """A project root with training inputs, the registry and live model under models/, and its
-    own SQLite database."""
+    own SQLite database; `make` runs the project's Makefile there."""
 
     def __init__(self, tmp_path: Path) -> None:
         self.root = tmp_path / "project"
@@ -39,6 +41,9 @@ class Project:
         (self.root / "config.yml").write_text("recipe: default.v1\n")
         (self.root / "domain.yml").write_text("version: '3.1'\n")
         (self.root / "data" / "nlu.yml").write_text("version: '3.1'\nnlu: []\n")
+        (self.root / "pyproject.toml").write_text("")
+        self.installed = self.root / ".installed"  # the venv stamp: this test uses the project's venv
+        self.installed.write_text("")
         self.registry = Registry(self.root / "models" / "registry")
         self.live = self.root / "models" / "current.tar.gz"
         self.candidate_file = self.root / "models" / "candidate.tar.gz"
@@ -64,6 +69,11 @@ class Project:
         """The command `make train` runs, with its exit status."""
         return subprocess.run([sys.executable, "-m", "bot", "model", "train", "--if-stale", "--promote",
                                "--candidate-file", str(self.candidate_file)], cwd=self.root,
+                              env=self.env, capture_output=True, text=True, timeout=300)
+
+    def make(self, *targets: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["make", "--no-print-directory", "-f", str(MAKEFILE), "-C", str(self.root), *targets,
+                               f"PY={sys.executable}", f"INSTALLED={self.installed}"],
                               env=self.env, capture_output=True, text=True, timeout=300)
 
     def refusals(self) -> int:
@@ -136,3 +146,21 @@ def test_a_model_rolled_back_by_hand_is_not_promoted_again_by_the_next_make_trai
     assert again.returncode == 3 and "rolled back at" in again.stderr
     assert project.live.read_bytes() == LIVE_BYTES
     assert f"python -m bot model promote {candidate.model_id} --override-reason" in again.stderr
+
+
+def test_make_train_goes_on_after_a_refusal_and_asks_again_only_when_an_input_changes(tmp_path):
+    project = Project(tmp_path)
+    project.seed(candidate=figures(self_harm=0.90), live=figures(self_harm=0.95))
+    first = project.make("train")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "NOT PROMOTED" in first.stderr and "The live model" in first.stderr
+    assert project.live.read_bytes() == LIVE_BYTES and project.candidate_file.read_bytes() == CANDIDATE_BYTES
+
+    again = project.make("train")
+    assert again.returncode == 0 and "Nothing to be done for 'train'" in again.stdout
+    assert "model train" not in again.stdout + again.stderr
+
+    os.utime(project.root / "data" / "nlu.yml")  # newer, same content: make asks, the registry knows
+    touched = project.make("train")
+    assert touched.returncode == 0 and "already in the registry (not retrained)" in touched.stderr
+    assert len(project.registry.entries()) == 2 and project.refusals() == 2
