@@ -49,7 +49,7 @@ QUESTION_OPENERS = frozenset({"can", "could", "does", "do", "is", "are", "should
 # Only these make an emergency hypothetical: someone asking what to do "if he ever" stops breathing.
 EMERGENCY_HYPOTHETICAL_CUES = (
     ("what", "if"), ("what", "should", "i", "do", "if"), ("what", "do", "i", "do", "if"),
-    ("in", "case"), ("ever",), ("signs", "of"), ("how", "do", "i", "know", "if"),
+    ("in", "case"), ("ever",), ("signs", "of"), ("how", "do", "i", "know", "if"), ("to", "do", "if"),
     ("how", "would", "i", "know"), ("what", "to", "do", "if"), ("years", "ago"),
     ("how", "would", "i", "tell"), ("how", "do", "i", "tell", "if"), ("what", "happens", "if"),
 )
@@ -83,7 +83,9 @@ CARERS = frozenset({"dad", "daddy", "mum", "mummy", "mam", "nan", "nana", "nanna
                     "aunt", "brother", "childminder", "babysitter"})
 BABYSITTING = frozenset({"babysitting", "babysits", "babysat", "babysitter", "childminder"})
 GOOD_NEWS = (("all", "good"), ("all", "fine"), ("all", "ok"), ("all", "okay"), ("all", "well"),
-             ("fine", "now"), ("strong", "heartbeat"), ("healthy", "baby"), ("nothing", "wrong"))
+             ("fine", "now"), ("strong", "heartbeat"), ("healthy", "baby"), ("nothing", "wrong"),
+             ("better", "now"), ("loads", "better"), ("much", "better"), ("all", "clear"),
+             ("is", "perfect"), ("everything", "perfect"))
 URGENCY = frozenset({"now", "tonight", "currently", "already", "asap", "quick", "moment",
                      "911", "999", "ambulance", "hurry", "urgent"})
 # "help" is urgent as a plea ("help!", "help me", "help my baby"), not as a verb or a noun in a

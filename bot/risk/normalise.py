@@ -7,7 +7,7 @@ from typing import List
 # Text-speak and contractions, expanded after apostrophes are dropped ("don't" -> "dont" -> "do not").
 TEXT_SPEAK = {
     "u": "you", "ur": "your", "r": "are", "ya": "you", "yr": "your",
-    "im": "i am", "ive": "i have", "id": "i would", "ill": "i will",
+    "im": "i am", "ive": "i have", "id": "i would",
     "cant": "can not", "cannot": "can not", "wont": "will not", "dont": "do not", "doesnt": "does not",
     "didnt": "did not", "isnt": "is not", "wasnt": "was not", "arent": "are not", "havent": "have not",
     "hasnt": "has not", "shouldnt": "should not", "wouldnt": "would not", "couldnt": "could not",
@@ -26,7 +26,7 @@ TEXT_SPEAK = {
     "til": "until", "till": "until", "nite": "night", "summat": "something", "nowt": "nothing",
     "ma": "my", "mah": "my", "lil": "little", "bubs": "baby", "bairn": "baby", "ds": "son",
     "dd": "daughter", "hubby": "husband", "fella": "partner", "mw": "midwife",
-    "hv": "health visitor", "mc": "miscarriage", "preggers": "pregnant", "preggo": "pregnant",
+    "hv": "health visitor", "wks": "weeks", "wk": "week", "mc": "miscarriage", "preggers": "pregnant", "preggo": "pregnant",
     "kms": "kill myself", "od": "overdose", "hell": "he will", "shell": "she will",
     "theyll": "they will", "thru": "through", "tho": "though", "youll": "you will", "hed": "he would", "theyd": "they would",
 }
@@ -36,11 +36,35 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _LONG_RUNS = re.compile(r"(.)\1{2,}")
 
 
+# "ill" is both "I'll" and the adjective. After these words it describes someone ("baby is ill",
+# "so ill", "feels ill"); before these, or last, "I will" cannot be meant ("ill with a cold",
+# "babys ill"). Everywhere else it is "i will" ("ill hurt him", "ok ill try").
+ILL_DESCRIBES_AFTER = frozenset({
+    "is", "was", "are", "were", "am", "be", "been", "being", "so", "very", "really", "too", "quite",
+    "bit", "proper", "seriously", "badly", "terribly", "feel", "feels", "feeling", "felt", "look",
+    "looks", "looking", "seem", "seems", "get", "gets", "getting", "got", "fell", "falls", "became",
+    "an", "and", "or", "still", "mentally", "critically", "gravely",
+})
+ILL_DESCRIBES_BEFORE = frozenset({"with", "and", "again", "today", "tonight", "now", "since", "for",
+                                  "all", "at", "still", "after", "but", "or", "in", "lately"})
+
+
+def _expand_ill(previous: str, following: str) -> List[str]:
+    if previous in ILL_DESCRIBES_AFTER or following in ILL_DESCRIBES_BEFORE or not following:
+        return ["ill"]
+    return ["i", "will"]
+
+
 def normalise(text: str) -> List[str]:
     """Lowercase words with punctuation gone, letter runs shortened and text-speak expanded."""
     text = _APOSTROPHES.sub("", text.lower())
     text = _LONG_RUNS.sub(r"\1\1", text)
+    typed = _NOT_WORD.sub(" ", text).split()
     words: List[str] = []
-    for word in _NOT_WORD.sub(" ", text).split():
-        words.extend(TEXT_SPEAK.get(word, word).split())
+    for index, word in enumerate(typed):
+        if word == "ill":
+            following = typed[index + 1] if index + 1 < len(typed) else ""
+            words.extend(_expand_ill(words[-1] if words else "", following))
+        else:
+            words.extend(TEXT_SPEAK.get(word, word).split())
     return words

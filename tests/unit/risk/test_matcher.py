@@ -153,6 +153,18 @@ def test_more_text_speak_is_expanded(typed, expanded):
     assert normalise(typed) == expanded
 
 
+@pytest.mark.parametrize("typed, expanded", [
+    ("baby is ill", ["baby", "is", "ill"]),
+    ("hes so ill", ["he", "is", "so", "ill"]),
+    ("babys ill", ["babys", "ill"]),
+    ("lo ill with a cold", ["baby", "ill", "with", "a", "cold"]),
+    ("ill hurt him", ["i", "will", "hurt", "him"]),
+    ("ok ill try that", ["ok", "i", "will", "try", "that"]),
+])
+def test_ill_is_i_will_only_where_it_cannot_describe_someone(typed, expanded):
+    assert normalise(typed) == expanded
+
+
 def test_an_unless_phrase_says_the_words_are_about_something_else():
     phrases = parse({"version": "t", "categories": {"emergency": [
         {"all": [["she is blue"]], "unless": ["blue murder"]}]}})
@@ -164,6 +176,7 @@ def test_an_unless_phrase_says_the_words_are_about_something_else():
     ("left the baby with her dad while i went shopping", "child_neglect"),
     ("my mum is babysitting tonight so were off out", "child_neglect"),
     ("had my 20 week scan today, all good", "baby_loss"),
+    ("she was poorly last week but shes loads better now", "baby_loss"),
 ])
 def test_words_that_contradict_a_category_silence_the_model_for_it(text, model_category):
     assert category(text, model(model_category)) == "none"
@@ -227,3 +240,8 @@ def test_an_emergency_that_is_over_still_counts_when_it_is_happening_again_now()
 def test_a_negation_inside_a_gapped_match_cancels_it():
     assert category("he never hits me, hes a good man") == "none"
     assert category("he really hits me") == "domestic_abuse"
+
+
+def test_asking_what_to_do_if_is_a_hypothetical_emergency_but_saying_it_is_happening_is_not():
+    assert category("tell me what to do if a baby stopped breathing") == "none"
+    assert category("not sure what to do if hes stopped breathing, help now") == "emergency"
