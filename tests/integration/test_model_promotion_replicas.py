@@ -16,7 +16,6 @@ import shutil
 import signal
 import threading
 import time
-from pathlib import Path
 from typing import Dict, Iterator, List
 
 import pytest
@@ -29,7 +28,7 @@ from bot.training.rasa_models import Reload
 from bot.training.registry import copy_atomically
 from bot.training.replica_sync import ReplicaModelSync
 from tests.conftest import throwaway_postgres_database
-from tests.integration.running_bot import RunningBot, child_pid, start_bot
+from tests.integration.running_bot import child_pid, start_bot
 from tests.integration.test_model_promotion import with_new_model_id
 from tests.unit.training.helpers import figures
 
@@ -55,8 +54,8 @@ def child_environment(pid: int) -> Dict[str, str]:
 class Parents:
     """Parents texting both replicas, alternately, until stopped; every reply is kept."""
 
-    def __init__(self, bot: RunningBot, ports: List[int]) -> None:
-        self.bot, self.ports = bot, ports
+    def __init__(self, ports: List[int]) -> None:
+        self.ports = ports
         self.replies: List[list] = []
         self.errors: List[str] = []
         self._stop = threading.Event()
@@ -127,7 +126,7 @@ def test_promotion_and_rollback_switch_every_replica_and_a_restarted_replica_ser
     variant_id = with_new_model_id(settings.model_path, root / "variant.tar.gz")
     candidate = promoter.registry.add(root / "variant.tar.gz", figures(), VERSION, "the same weights, new id")
 
-    with Parents(bot, ports) as parents:
+    with Parents(ports) as parents:
         outcome = promoter.promote(candidate.model_id)
         time.sleep(2)  # messages after the switch too
     assert outcome.reload is Reload.LOADED
@@ -139,7 +138,7 @@ def test_promotion_and_rollback_switch_every_replica_and_a_restarted_replica_ser
     time.sleep(2)
     wait_until_serving(ports[1], variant_id)  # restarted by the supervisor, from the live file
 
-    with Parents(bot, ports) as parents:
+    with Parents(ports) as parents:
         back = promoter.rollback()
         time.sleep(2)
     assert (back.model_id, back.reload) == (live.model_id, Reload.LOADED)
