@@ -112,12 +112,13 @@ def explain(result: Refresh) -> List[str]:
         lines.append("It is the model in service." if result.reload is None else
                      f"It passed the promotion gate and is now live: {RELOAD_WORDS[result.reload]}.")
         return lines
-    where = (f"The live model {result.live_id} keeps serving." if result.live_id else
-             "No model is in service, so `make run` cannot start until one is promoted.")
+    where = [f"The live model {result.live_id} keeps serving." if result.live_id else
+             "No model is in service, so `make run` cannot start until one is promoted.",
+             f"Its figures beside the live model's: .venv/bin/python -m bot model report {result.candidate.model_id}"]
     if not result.failures:
-        return lines + ["NOT LIVE: it was not promoted.", where, "To promote it:",
+        return lines + ["NOT LIVE: it was not promoted.", *where, "To promote it:",
                         f"  .venv/bin/python -m bot model promote {result.candidate.model_id}"]
-    return lines + ["NOT PROMOTED:", *(f"  - {f}" for f in result.failures), where,
+    return lines + ["NOT PROMOTED:", *(f"  - {f}" for f in result.failures), *where,
                     "An admin may put it live anyway, with a written reason (audited):",
                     f"  {override_command(result.candidate)}",
                     "(an admin account: python -m bot staff add EMAIL --role admin)"]
