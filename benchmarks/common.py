@@ -88,6 +88,16 @@ def cpu_seconds(*pids: int) -> float:
     return total
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM (a graceful stop), then SIGKILL if it hangs."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def load_average() -> float:
     """The one-minute load average, recorded beside each figure: on a shared 2-core machine a
     latency means little without it."""

@@ -50,7 +50,6 @@ import math
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -63,8 +62,8 @@ from urllib.parse import urlencode, urlparse
 import aiohttp
 from twilio.request_validator import RequestValidator
 
-from benchmarks.common import (PEER_NAME, cpu_seconds, load_average, summary, train_model, wait_ready,
-                               write_peer_config)
+from benchmarks.common import (PEER_NAME, cpu_seconds, load_average, stop_process, summary, train_model,
+                               wait_ready, write_peer_config)
 from benchmarks.twilio import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, PUBLIC_URL, WEBHOOK, texts
 from benchmarks.twilio_peer import ARRIVED_AT_FIELD, INBOUND_SID_FIELD
 from bot.config import get_settings
@@ -440,15 +439,6 @@ def stock(replicas: int, model: Path, stub: TwilioStub, bench_dir: Path) -> Iter
             asyncio.run(wait_ready(f"http://127.0.0.1:{port}/", process))
         yield Deployment("stock", replicas, ports, [p.pid for p in processes], stock_answers, stock_arrivals,
                          stock_processed(tracker_url), stock_settled)
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 # --- the run --------------------------------------------------------------------------------

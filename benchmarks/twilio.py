@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 import aiohttp
 from twilio.request_validator import RequestValidator
 
-from benchmarks.common import cpu_seconds, load_average, summary, wait_ready
+from benchmarks.common import cpu_seconds, load_average, rasa, stop_process, summary, wait_ready
 from bot.config import get_settings
 from bot.db.migrate import upgrade
 from bot.evaluation.nlu import TEST_SET_DIR, load_examples
@@ -151,10 +151,15 @@ async def probe(port: int, stub: TwilioStub, tag: int) -> Dict[str, float]:
 
 
 async def measure(contender: Contender, stub: TwilioStub, corpus: List[str], log: Path, tag: int) -> None:
-    """Serve, warm up, load at each level, then probe the awkward cases."""
+    """Serve (with an action server: a message the model reads as a risk runs a custom action, and
+    this project's channel retries a turn whose action could not run), warm up, load at each level,
+    then probe the awkward cases."""
     port = free_port()
     stack = contextlib.ExitStack()
     with open(log, "w") as output:
+        actions = subprocess.Popen(rasa("run", "actions", "--actions", "actions", "--port", contender.env["ACTIONS_PORT"]),
+                                   env=contender.env, stdout=output, stderr=subprocess.STDOUT)
+        stack.callback(stop_process, actions)
         process = subprocess.Popen([*contender.command, "--port", str(port)], env=contender.env,
                                    stdout=output, stderr=subprocess.STDOUT)
     try:
@@ -169,13 +174,8 @@ async def measure(contender: Contender, stub: TwilioStub, corpus: List[str], log
             contender.figures.update({f"c={parents} {k}": v for k, v in result.items()})
         contender.figures.update(await probe(port, stub, tag))
     finally:
+        stop_process(process)
         stack.close()
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def contenders(bench_dir: Path, stub: TwilioStub) -> List[Contender]:
@@ -189,13 +189,12 @@ def contenders(bench_dir: Path, stub: TwilioStub) -> List[Contender]:
     for directory in (ours_dir, stock_dir):
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "app.db").unlink(missing_ok=True)
-    upgrade(f"sqlite:///{ours_dir / 'app.db'}")
+        upgrade(f"sqlite:///{directory / 'app.db'}")  # each side's action server keeps its handoffs here
     stock_credentials = stock_dir / "credentials.yml"
     stock_credentials.write_text(
         f"twilio:\n  account_sid: {ACCOUNT_SID}\n  auth_token: {AUTH_TOKEN}\n  twilio_number: \"{OUR_NUMBER}\"\n")
     rasa_args = ["run", "--model", model, "--endpoints", str(settings.project_root / "endpoints.yml")]
-    ours = Contender("this project", [str(Path(python).with_name("rasa")), *rasa_args, "--credentials",
-                                      str(settings.project_root / "credentials.yml")], {
+    ours = Contender("this project", rasa(*rasa_args, "--credentials", str(settings.project_root / "credentials.yml")), {
         **base_env, "DATABASE_URL": f"sqlite:///{ours_dir / 'app.db'}", "BOT_VAR_DIR": str(ours_dir),
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "PUBLIC_URL": PUBLIC_URL,
         "TWILIO_SMS_FROM": OUR_NUMBER, "SENDER_ID_SECRET": "bench"})
