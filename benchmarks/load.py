@@ -83,9 +83,9 @@ QUICK_STEP_DOWN_RATES = (5,)
 TARGET_P99_SECONDS = 2.0
 STEP_P99_SECONDS = 3.0
 WEBHOOK_TIMEOUT_SECONDS = 15.0  # how long Twilio waits for a webhook's answer
-DRAIN_SECONDS = 60.0
+DRAIN_SECONDS = 60.0  # after a window's last webhook, how long its replies may still come
 BURST_SHARE = 0.1  # of a parent's turns that are two texts in quick succession
-BURST_GAP_SECONDS = 0.5  # after the last send, how long replies may still come
+BURST_GAP_SECONDS = 0.5
 SENDER_ID_SECRET = "bench-load"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -130,9 +130,9 @@ class Deployment:
     root_pids: List[int]
     answered: Callable[[List[SentMessage]], Dict[str, List[SentMessage]]]  # MessageSid -> its texts
     # MessageSid -> when (or in which order) it reached the server, for those known to have
-    arrivals: Callable[[List["Sent"], Dict[str, List[SentMessage]]], Dict[str, float]]
-    processed: Callable[[List["Sent"]], Dict[str, List[str]]]  # phone number -> MessageSids in its tracker
-    settled: Callable[[List["Sent"], Dict[str, List[SentMessage]]], bool]  # nothing more will be sent
+    arrivals: Callable[[List[Sent], Dict[str, List[SentMessage]]], Dict[str, float]]
+    processed: Callable[[List[Sent]], Dict[str, List[str]]]  # phone number -> MessageSids in its tracker
+    settled: Callable[[List[Sent], Dict[str, List[SentMessage]]], bool]  # nothing more will be sent
     windows: List[Window] = field(default_factory=list)
 
     @property
