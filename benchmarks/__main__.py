@@ -7,9 +7,9 @@ the REST channel with the in-memory tracker store, and sent the same messages: e
 parent has conversations of `CONVERSATION_LENGTH` messages. A third column serves this project's
 model with the SQL tracker store `make run` uses (SQLite), to show what persistence costs.
 
-Run: `make bench` (about 25 minutes on 2 cores; the peer's training is most of it, then the
-Twilio rows and the load benchmark). `make bench ARGS=--reuse-models` serves the models and
-training times of the previous run. The Twilio row (benchmarks/twilio.py) and the load benchmark
+Run: `make bench` (about 25 minutes on a quiet 2-core machine, the peer's training most of it,
+then about 3 for the Twilio rows and 45 for the load benchmark). `make bench ARGS=--reuse-models`
+serves the models and training times of the previous run. The Twilio row (benchmarks/twilio.py) and the load benchmark
 (benchmarks/load.py) follow; `make bench ARGS="--only twilio"` or `ARGS="--only load"` runs only
 one of them (`--quick` makes the load benchmark short). Figures go to stdout and
 var/bench/results.json.
