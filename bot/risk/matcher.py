@@ -60,7 +60,8 @@ CALM = frozenset({"fine", "ok", "okay", "better", "settled", "calm", "asleep", "
 RESOLVED = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("are", "fine"),
             ("pinked", "up"), ("came", "round", "straight"), ("back", "to", "normal"),
             ("doctor", "checked"), ("gp", "checked"), ("hospital", "checked"), ("checked", "him"),
-            ("checked", "her"), ("all", "fine"))
+            ("checked", "her"), ("all", "fine"), ("said", "that", "is", "normal"),
+            ("said", "it", "is", "normal"), ("said", "it", "was", "normal"), ("said", "that", "was", "normal"))
 # The model layer cannot read context, so the whole message is read for it, more strictly than
 # around a phrase: a message full of "not" and "no" is often the risk itself ("have not fed him",
 # "no point living", "not seen a midwife"), so only a denial of a risky act silences the model

@@ -245,3 +245,8 @@ def test_a_negation_inside_a_gapped_match_cancels_it():
 def test_asking_what_to_do_if_is_a_hypothetical_emergency_but_saying_it_is_happening_is_not():
     assert category("tell me what to do if a baby stopped breathing") == "none"
     assert category("not sure what to do if hes stopped breathing, help now") == "emergency"
+
+
+def test_an_emergency_sign_a_nurse_called_normal_is_over_but_one_happening_now_is_not():
+    assert category("she was a bit floppy after her jabs but the nurse said that is normal") == "none"
+    assert category("she is floppy now, the nurse said it was normal earlier") == "emergency"
