@@ -146,8 +146,9 @@ class TwilioStub:
     def _take(self, account_sid: str, params: Dict[str, str]) -> Tuple[int, dict]:
         """Accept or refuse one message, at once."""
         with self._lock:
-            failure = (self._next_failures.popleft() if self._next_failures
-                       else self._failure_for(params.get("To", "")))
+            failure = (self._invalid(params) or
+                       (self._next_failures.popleft() if self._next_failures
+                        else self._failure_for(params.get("To", ""))))
             if failure:
                 self.refused.append((params, failure))
                 self._lock.notify_all()
@@ -186,6 +187,15 @@ class TwilioStub:
                      "next_page_uri": None, "previous_page_uri": None, "first_page_uri": None,
                      "uri": "/2010-04-01/Accounts/Messages.json"}
 
+    @staticmethod
+    def _invalid(params: Dict[str, str]) -> Optional[Failure]:
+        """Twilio's answer to a request that is not a message it could send."""
+        if not params.get("To"):
+            return Failure(400, 21604, "A 'To' phone number is required.")
+        if not (params.get("Body") or params.get("ContentSid") or params.get("MediaUrl")):
+            return Failure(400, 21602, "Message body is required.")
+        return None
+
     def _failure_for(self, to: str) -> Optional[Failure]:
         planned = self._failures_to.get(to)
         if not planned or planned[1] == 0:
@@ -215,7 +225,11 @@ class TwilioStub:
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 match = MESSAGES_PATH.match(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
-                params = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
+                raw = self.rfile.read(length)
+                if len(raw) < length:  # the client died mid-request: Twilio never got a message
+                    self.close_connection = True
+                    return
+                params = dict(parse_qsl(raw.decode(), keep_blank_values=True))
                 if not match:
                     return self._reply(404, {"code": 20404, "message": "not found", "status": 404})
                 if not stub._authorised(self.headers.get("Authorization")):

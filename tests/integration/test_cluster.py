@@ -52,7 +52,10 @@ TEXTS = ["hi", "what temp shud the room be", "can baby sleep on their side", "th
 # Every fourth parent reports an emergency and consents: exactly one case each must exist.
 RISK_TEXTS = ["help hes not breathing", "yes", "thanks", "hi", "thanks"]
 SECRET = twilio_env("")["SENDER_ID_SECRET"].encode()
-WEBHOOK_ATTEMPTS = 120
+# How long a parent's message is retried. Longer than any outage the kills can cause (both
+# replicas restarting at once takes a minute or more here): a parent who gave up would leave a
+# request in a restarting replica's backlog, stored and answered after the checks have run.
+WEBHOOK_PATIENCE_SECONDS = 300
 # Seconds between kills: random, so a kill lands anywhere in receiving, processing and sending.
 KILL_GAP_SECONDS = (1.0, 10.0)
 DRAIN_TIMEOUT_SECONDS = 300
@@ -76,9 +79,10 @@ class Traffic:
         self.acknowledged[address] = []
         texts = RISK_TEXTS if n % 4 == 0 else TEXTS
         for m in range(MESSAGES_EACH):
-            sid = new_sid()
-            for attempt in range(WEBHOOK_ATTEMPTS):
+            sid, attempt, deadline = new_sid(), 0, time.monotonic() + WEBHOOK_PATIENCE_SECONDS
+            while time.monotonic() < deadline:
                 which = (n + m + attempt) % 2
+                attempt += 1
                 try:
                     status, _ = replicas[which].text(address, texts[m], sid=sid)
                 except (OSError, http.client.HTTPException):  # refused, reset, or no answer in time
@@ -237,12 +241,14 @@ def test_killing_replicas_the_action_server_and_the_dashboard_at_random_loses_no
 
 
 def print_duplicates(stub: TwilioStub, outbound: List[dict], output: List[str]) -> None:
-    """For a failed run: each text Twilio got twice, with its outbox row and the replicas' log lines."""
+    """For a failed run: each text Twilio got whose sid no outbox row holds, the rows to the same
+    number with the same text, and the replicas' log lines about those rows."""
     recorded = {r["twilio_sid"] for r in outbound}
     for extra in [m for m in stub.sent if m.sid not in recorded]:
+        print(f"  text no row holds: to {extra.to}, {extra.body[:40]!r}")
         for row in [r for r in outbound if r["to_address"] == extra.to and r["body"] in extra.body]:
-            print(f"  sent twice: row {row['id']} ({row['status']}, {row['attempts']} attempts, "
+            print(f"    row {row['id']} ({row['status']}, {row['attempts']} attempts, "
                   f"last error {row['error_code']})")
             for line in output:
                 if f"message {row['id']}" in line:
-                    print("    " + line.rstrip()[:300])
+                    print("      " + line.rstrip()[:300])
