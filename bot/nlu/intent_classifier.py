@@ -1,5 +1,8 @@
 """Rasa's LogisticRegressionClassifier, with its weights laid out for one message at a time.
 
+No longer in config.yml: bot/nlu/two_step_classifier.py replaced it. It stays so that models trained
+before that change (the live model until it is retrained, the registry's for a rollback) still load.
+
 scikit-learn scores a message as `features @ coef_.T`. With the features sparse, SciPy needs the
 right-hand side in C order, and `coef_.T` of a C-ordered `coef_` is not, so every message copied
 the whole weight matrix (48 intents x 27,000 features, ~10 MB): 3.7 ms of a reply. Keeping `coef_`

@@ -1,5 +1,8 @@
 """A Rasa dense featurizer: the MiniLM sentence embedding of each message (bot.nlu.minilm).
 
+No longer in config.yml: bot/nlu/two_step_classifier.py replaced it. It stays so that models trained
+before that change (the live model until it is retrained, the registry's for a rollback) still load.
+
 Word and character counts only know words they have seen in training; the embedding carries
 meaning, so a new way of saying "she won't wake up" still lands near the emergency examples.
 `scale` weighs the embedding against the count features for the linear classifier.
