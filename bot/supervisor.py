@@ -153,20 +153,27 @@ def how_to_talk(settings: Settings, token: str, token_was_generated: bool) -> st
 
 
 def model_in_service_or_exit(settings: Settings) -> List[str]:
-    """Exit with the reason when there is no model to serve (a fresh clone whose first model the
-    promotion gate refused); otherwise the warning lines to print when the model trained from the
-    current data was refused, so whoever runs `make run` knows it serves an older model."""
-    from bot.training import refresh
+    """Exit with the reason when there is no model to serve (a production install whose first model
+    the promotion gate refused); otherwise the warning lines to print when the model trained from
+    the current data was refused, so whoever runs `make run` knows it serves an older model, and
+    when the model in service itself fails the gate (a development install's first model)."""
+    from bot.training import promotion_gate, refresh, services
 
     refused = refresh.not_in_service(settings, settings.project_root / "config.yml")
     if not settings.model_path.is_file():
         lines = [f"No model to serve: {settings.model_path} does not exist."]
         lines += refresh.explain(refused) if refused else ["Train one with `make train`."]
         raise SystemExit("\n".join(lines))
-    if refused is None:
-        return []
-    return ["", "WARNING: this is not the model trained from the current data/, domain.yml and config.yml.",
-            *refresh.explain(refused)]
+    lines = []
+    if refused is not None:
+        lines += ["", "WARNING: this is not the model trained from the current data/, domain.yml and config.yml.",
+                  *refresh.explain(refused)]
+    live = services.in_service(settings)
+    failing = promotion_gate.failures(live.figures, None) if live else []
+    if failing:
+        lines += ["", f"WARNING: the model in service ({live.model_id}) did not pass the promotion gate:",
+                  *(f"  - {failure}" for failure in failing)]
+    return lines
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:

@@ -27,6 +27,10 @@ from bot.training.rasa_models import ModelLoadError, RasaModels, Reload
 from bot.training.registry import Entry, Registry, copy_atomically, file_sha256
 
 
+# The override reason recorded when a development install's first model goes live over the gate.
+BOOTSTRAP_REASON = ("development bootstrap: no model was in service; set BOT_ENV=production to "
+                    "refuse instead")
+
 class PromotionError(Exception):
     """The promotion or rollback was not done; the message says why, for the trainer."""
 
@@ -90,6 +94,26 @@ class Promoter:
                                         f"reason: {reason}")
             else:
                 self.audit.write(Action.MODEL_PROMOTED, staff=by, ip=ip, detail=candidate.model_id)
+            return outcome
+
+    def bootstrap(self, model_id: str) -> Outcome:
+        """Put a first model in service on an install that has none, even though it fails the gate.
+
+        With no model at all nothing can answer a parent, and a newcomer's `make run` on a fresh
+        clone could not start. So outside production (`BOT_ENV`) the first model goes live with
+        its failures kept in the registry's events and audited as a promotion over the gate;
+        every later model must pass the gate against it. Production refuses instead: there an
+        admin overrides with a written reason."""
+        with self.registry.locked():
+            if self.live() is not None:
+                raise PromotionError("a model is already in service: only an empty install is bootstrapped")
+            candidate = self.registry.get(model_id)
+            failures = promotion_gate.failures(candidate.figures, None)
+            outcome = Outcome(candidate.model_id, None, self._install(candidate, None), failures)
+            self._remember("promote", outcome, None, BOOTSTRAP_REASON, None, None)
+            self.audit.write(Action.MODEL_PROMOTED_OVER_GATE,
+                             detail=f"{candidate.model_id} (failed: {'; '.join(failures)}) "
+                                    f"reason: {BOOTSTRAP_REASON}")
             return outcome
 
     def rollback(self, *, by: Optional[Staff] = None, ip: Optional[str] = None,

@@ -4,9 +4,10 @@ The same path as `python -m bot model train` then `python -m bot model promote`:
 from the current training inputs is kept in the registry with its figures and goes live only if it
 passes the promotion gate (bot/training/promotion_gate.py). The registry records the inputs each
 model came from, so inputs it has seen before are never trained again, whether their model was
-promoted or refused. A refused model leaves the live one serving; with no live model at all (a
-fresh clone) there is nothing to compare with, but the emergency rule still applies, so nothing
-is put in service and `make run` says why.
+promoted or refused. A refused model leaves the live one serving. With no live model at all (a
+fresh clone) there is nothing to compare with, but the emergency rule still applies: in
+production nothing is put in service and `make run` says why; elsewhere the first model goes live
+over the gate, loudly and audited (`Promoter.bootstrap`), so a newcomer's `make run` starts.
 """
 from __future__ import annotations
 
@@ -69,7 +70,11 @@ def refresh(settings: Settings, config: Path, candidate_file: Optional[Path] = N
             outcome = promoter.promote(candidate.model_id)
             result = Refresh(candidate, trained, outcome.model_id, reload=outcome.reload)
         except PromotionRefused as refused:
-            result = Refresh(candidate, trained, live.model_id if live else None, refused.failures)
+            if live is None and settings.bot_env != "production":
+                outcome = promoter.bootstrap(candidate.model_id)
+                result = Refresh(candidate, trained, outcome.model_id, refused.failures, outcome.reload)
+            else:
+                result = Refresh(candidate, trained, live.model_id if live else None, refused.failures)
     if candidate_file is not None:
         candidate_file.parent.mkdir(parents=True, exist_ok=True)
         copy_atomically(promoter.registry.archive(candidate.model_id), candidate_file)
@@ -108,6 +113,11 @@ def explain(result: Refresh) -> List[str]:
     """What `make train` prints: what was trained or reused, and where the live model stands."""
     made = "trained" if result.trained else "already in the registry (not retrained)"
     lines = [f"Model {result.candidate.model_id} from the current data/, domain.yml and config.yml: {made}."]
+    if result.is_live and result.failures:
+        return lines + ["LIVE WITHOUT PASSING THE PROMOTION GATE (no model was in service, and "
+                        "BOT_ENV is not production):", *(f"  - {f}" for f in result.failures),
+                        "Every later model must pass the gate to replace it. With BOT_ENV=production "
+                        "nothing would be live until an admin overrides."]
     if result.is_live:
         lines.append("It is the model in service." if result.reload is None else
                      f"It passed the promotion gate and is now live: {RELOAD_WORDS[result.reload]}.")

@@ -2,7 +2,8 @@
 that runs it), on a small project of its own: the model trained from the current inputs goes live only through the promotion gate, a
 refused model leaves the live one serving and prints the override command, inputs the registry
 has trained from before are not trained again, and with no live model a refused first model is
-not put in service, so `python -m bot run` refuses to start and says why. make runs the command
+not put in service in production, so `python -m bot run` refuses to start and says why, while a
+development clone serves it over the gate, loudly and audited. make runs the command
 only when a training input is newer than the candidate file it leaves, and goes on after a refusal.
 
 The registry is seeded with the model "trained" from the project's inputs (its archive is a few
@@ -15,12 +16,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import sqlalchemy as sa
 
 from bot.config import PROJECT_ROOT, load_settings
 from bot.training import refresh
+from bot.training.promotion import BOOTSTRAP_REASON
 from bot.training.data_version import DataVersion, inputs_hash
 from bot.training.figures import Figures
 from bot.training.registry import Entry, Registry
@@ -35,7 +37,7 @@ class Project:
     """A project root with training inputs, the registry and live model under models/, and its
     own SQLite database; `make` runs the project's Makefile there."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, **extra_env: str) -> None:
         self.root = tmp_path / "project"
         (self.root / "data").mkdir(parents=True)
         (self.root / "config.yml").write_text("recipe: default.v1\n")
@@ -51,7 +53,7 @@ class Project:
                 if not k.startswith(("MAKE", "MFLAGS", "BOT_", "DATABASE_URL", "TRACKER_STORE_URL",
                                      "MODEL_REGISTRY_DIR", "RASA_"))}
         self.env = {**keep, "BOT_PROJECT_ROOT": str(self.root), "BOT_VAR_DIR": str(self.root / "var"),
-                    "RASA_PORT": str(free_port())}
+                    "RASA_PORT": str(free_port()), **extra_env}
         self.settings = load_settings(self.env)
 
     def seed(self, candidate: Figures, live: Optional[Figures] = None) -> Entry:
@@ -77,11 +79,13 @@ class Project:
                               env=self.env, capture_output=True, text=True, timeout=300)
 
     def refusals(self) -> int:
+        return self.audit_actions().count("model_promotion_refused")
+
+    def audit_actions(self) -> List[str]:
         engine = sa.create_engine(self.settings.database_url, future=True)
         try:
             with engine.connect() as conn:
-                return conn.execute(sa.text(
-                    "SELECT count(*) FROM audit_log WHERE action = 'model_promotion_refused'")).scalar()
+                return list(conn.execute(sa.text("SELECT action FROM audit_log ORDER BY id")).scalars())
         finally:
             engine.dispose()
 
@@ -119,8 +123,8 @@ def test_a_retrain_that_passes_the_gate_goes_live(tmp_path):
     assert refresh.not_in_service(project.settings, project.root / "config.yml") is None
 
 
-def test_a_fresh_clone_whose_first_model_fails_the_emergency_rule_serves_nothing_and_says_why(tmp_path):
-    project = Project(tmp_path)
+def test_a_production_install_whose_first_model_fails_the_emergency_rule_serves_nothing_and_says_why(tmp_path):
+    project = Project(tmp_path, BOT_ENV="production")
     candidate = project.seed(candidate=figures(emergency=0.93))
     done = project.train()
     output = done.stdout + done.stderr
@@ -133,6 +137,24 @@ def test_a_fresh_clone_whose_first_model_fails_the_emergency_rule_serves_nothing
     assert run.returncode == 1
     assert "No model to serve" in run.stderr and "emergency recall 0.930 is below 1.00" in run.stderr
     assert f"python -m bot model promote {candidate.model_id} --override-reason" in run.stderr
+
+
+def test_a_development_clone_serves_its_first_model_over_the_gate_loudly_and_audited(tmp_path):
+    project = Project(tmp_path)
+    candidate = project.seed(candidate=figures(emergency=0.93))
+    done = project.train()
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "LIVE WITHOUT PASSING THE PROMOTION GATE" in output and "emergency recall 0.930 is below 1.00" in output
+    assert project.live.read_bytes() == CANDIDATE_BYTES
+    event = project.registry.state()["events"][-1]
+    assert event["model_id"] == candidate.model_id and event["override_reason"] == BOOTSTRAP_REASON
+    assert project.audit_actions() == ["model_promotion_refused", "model_promoted_over_gate"]
+
+    from bot.supervisor import model_in_service_or_exit
+    warning = "\n".join(model_in_service_or_exit(project.settings))
+    assert f"the model in service ({candidate.model_id}) did not pass the promotion gate" in warning
+    assert "emergency recall 0.930 is below 1.00" in warning
 
 
 def test_a_model_rolled_back_by_hand_is_not_promoted_again_by_the_next_make_train(tmp_path):
