@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 from typing import Iterable, Optional
 
+import pytest
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -14,12 +15,26 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import sessionmaker
 
 from bot.db.messaging import Channel, InboundMessage, InboundStatus, OutboundStatus
-from bot.db.models import Handoff
+from bot.db.models import Handoff, utcnow
+from bot.db.session import session_factory
 from bot.handoffs.service import HandoffService, Offer
 from bot.messaging import contacts, outbox
 from bot.messaging.pseudonym import channel_of, sender_id_for
 
 SECRET = b"governance-test-key"
+
+
+# One clock for a test module's records: every age is counted back from the same instant.
+NOW = utcnow()
+
+
+def ago(days: int) -> dt.datetime:
+    return NOW - dt.timedelta(days=days)
+
+
+@pytest.fixture
+def sessions(database_url):
+    return session_factory(database_url)
 
 
 def sender(address: str) -> str:

@@ -2,7 +2,6 @@
 cases and everything still needed, and the audit log stays append-only except for a run's window."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
@@ -16,24 +15,14 @@ from bot.config import AUDIT_FLOOR_DAYS, PROJECT_ROOT, RetentionPeriods, load_se
 from bot.db.governance import RetentionRun
 from bot.db.messaging import Contact, InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
 from bot.db.migrate import alembic_config, upgrade
-from bot.db.models import CaseMessage, Consent, Handoff, utcnow
+from bot.db.models import CaseMessage, Consent, Handoff
 from bot.db.session import session_factory
 from bot.db.staff import AuditEntry
 from bot.governance import retention
-from tests.integration.governance_helpers import (
-    closed_case, count, decline, open_case, parent_writes, save_conversation, sender, tracker_events)
+from tests.integration.governance_helpers import (  # noqa: F401 (sessions is a fixture)
+    NOW, ago, sessions, closed_case, count, decline, open_case, parent_writes, save_conversation, sender, tracker_events)
 
-NOW = utcnow()
 MIGRATION = PROJECT_ROOT / "bot/db/migrations/versions/0005_data_governance.py"
-
-
-def ago(days: int) -> dt.datetime:
-    return NOW - dt.timedelta(days=days)
-
-
-@pytest.fixture
-def sessions(database_url):
-    return session_factory(database_url)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ number; erase deletes it except the safeguarding keeps, records why, and nothing
 number afterwards until the parent writes again."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
@@ -16,29 +15,18 @@ from bot.config import PROJECT_ROOT, load_settings
 from bot.db.governance import Erasure, ErasureKeep
 from bot.db.messaging import Channel, Contact, InboundMessage, OutboundMessage
 from bot.db.models import Consent, Handoff, utcnow
-from bot.db.session import session_factory
 from bot.db.staff import AuditEntry
 from bot.governance import subject
 from bot.messaging import contacts, outbox
 from bot.messaging.sender import plan
-from tests.integration.governance_helpers import (
-    SECRET, closed_case, count, decline, open_case, parent_writes, save_conversation, sender, tracker_events)
+from tests.integration.governance_helpers import (  # noqa: F401 (sessions is a fixture)
+    NOW, ago, sessions, SECRET, closed_case, count, decline, open_case, parent_writes, save_conversation, sender, tracker_events)
 
-NOW = utcnow()
 PHONE = "+447700900111"
 OTHER = "+447700900222"
 HOLD_DAYS = 180
 SENDER_SETTINGS = load_settings({"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC1", "PUBLIC_URL": "https://x.org",
                                  "TWILIO_SMS_FROM": "+447700900900"})
-
-
-def ago(days: int) -> dt.datetime:
-    return NOW - dt.timedelta(days=days)
-
-
-@pytest.fixture
-def sessions(database_url):
-    return session_factory(database_url)
 
 
 @pytest.fixture
