@@ -115,12 +115,22 @@ async def load_test(port: int, pid: int, texts: List[str], concurrency: int,
             "server CPU/msg (ms)": cpu / len(latencies) * 1000, "load average": load_average()}
 
 
+def in_memory_endpoints(bench_dir: Path) -> Path:
+    """An endpoints file that configures nothing: Rasa's in-memory tracker and lock stores, as a
+    fresh `rasa init` project (whose endpoints.yml is all comments) has them."""
+    path = bench_dir / "endpoints-in-memory.yml"
+    path.write_text("# Nothing configured: in-memory tracker store and lock store, no action server.\n")
+    return path
+
+
 def serve_and_load(contender: Contender, texts: List[str], bench_dir: Path) -> None:
     port = free_port()
-    command = rasa("run", "--model", str(contender.model), "--port", str(port))
+    # Always name the endpoints file: without --endpoints, `rasa run` reads ./endpoints.yml, and the
+    # in-memory columns would run on the project's SQL tracker store and lock store.
+    endpoints = contender.endpoints or in_memory_endpoints(bench_dir)
+    command = rasa("run", "--model", str(contender.model), "--port", str(port), "--endpoints", str(endpoints))
     env = dict(os.environ)
     if contender.endpoints:
-        command += ["--endpoints", str(contender.endpoints)]
         env.update(BOT_VAR_DIR=str(bench_dir / f"var-{contender.name}"),
                    DATABASE_URL=f"sqlite:///{bench_dir / f'var-{contender.name}' / 'app.db'}",
                    ACTIONS_PORT=str(free_port()))
