@@ -145,7 +145,13 @@ class Promoter:
                 raise
             copy_atomically(self.registry.archive(previous.model_id), self.live_path)
             if error.switched:  # replicas told before the failure go back to the previous model
-                self.rasa.load(self.live_path, only=error.switched)
+                try:
+                    self.rasa.load(self.live_path, only=error.switched)
+                except ModelLoadError as revert_error:  # say both, and who may be left on the new one
+                    raise ModelLoadError(
+                        f"{error}; putting the previous model back also failed ({revert_error}), so "
+                        f"{', '.join(error.switched)} may still serve {entry.model_id}",
+                        error.switched) from error
             raise
 
     def _remember(self, kind: str, outcome: Outcome, by: Optional[Staff], reason: str,

@@ -23,8 +23,8 @@ from bot.training.registry import Entry, copy_atomically, file_sha256
 
 
 RELOAD_WORDS = {
-    Reload.LOADED: "every running Rasa server serves it now",
-    Reload.SOME_RUNNING: "the running Rasa servers serve it now; the others will when they start",
+    Reload.LOADED: "every Rasa server in RASA_REPLICA_URLS serves it now",
+    Reload.SOME_RUNNING: "the running Rasa servers in RASA_REPLICA_URLS serve it now; the others will when they start",
     Reload.NOT_RUNNING: "no Rasa server is running; it will serve this model when it starts",
 }
 

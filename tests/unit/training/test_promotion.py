@@ -8,6 +8,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Optional
 
 import pytest
 import sqlalchemy as sa
@@ -142,16 +143,18 @@ def test_a_live_file_the_registry_has_not_seen_is_measured_and_registered_before
 
 class Replica:
     """An HTTP server standing in for one Rasa replica's `PUT /model`: it records what the live
-    file held when told to load it, and answers 204, or 500 when `refuse` is set."""
+    file held when told to load it, and answers 204, or 500 when `refuse` is set or once it has
+    loaded `loads_before_failing` models."""
 
-    def __init__(self, refuse: bool = False) -> None:
+    def __init__(self, refuse: bool = False, loads_before_failing: Optional[int] = None) -> None:
         loads = self.loads = []
 
         class Handler(BaseHTTPRequestHandler):
             def do_PUT(self):  # noqa: N802 (http.server's naming)
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                failing = refuse or (loads_before_failing is not None and len(loads) >= loads_before_failing)
                 loads.append(Path(body["model_file"]).read_bytes())
-                self.send_response(500 if refuse else 204)
+                self.send_response(500 if failing else 204)
                 self.end_headers()
 
             def log_message(self, *args):
@@ -178,4 +181,21 @@ def test_promotion_tells_every_replica_and_a_replica_that_cannot_load_puts_every
     assert first.loads == [b"better model", b"newer model", b"better model"]
     assert refusing.loads == [b"newer model"] and second.loads == [b"better model"]
     for replica in (first, second, refusing):
+        replica.server.shutdown()
+
+
+def test_a_failed_put_back_is_reported_with_the_replicas_left_on_the_new_model(loop):
+    flaky, refusing = Replica(loads_before_failing=2), Replica(refuse=True)
+    loop.promoter.rasa = RasaModels([flaky.url], "token")
+    better = loop.candidate(b"better model", figures(macro_f1=0.93))
+    loop.promoter.promote(better.model_id)
+
+    loop.promoter.rasa = RasaModels([flaky.url, refusing.url], "token")
+    newer = loop.candidate(b"newer model", figures(macro_f1=0.94))
+    with pytest.raises(ModelLoadError, match=f"putting the previous model back also failed .*{flaky.url} "
+                                             f"may still serve {newer.model_id}"):
+        loop.promoter.promote(newer.model_id)
+    assert loop.live_path.read_bytes() == b"better model"
+    assert flaky.loads == [b"better model", b"newer model", b"better model"]
+    for replica in (flaky, refusing):
         replica.server.shutdown()
