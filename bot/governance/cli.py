@@ -14,8 +14,12 @@ def _retention_run(args: argparse.Namespace) -> int:
     from bot.governance import retention
 
     settings = get_settings()
-    report = retention.run(session_factory(settings.database_url), settings.tracker_store_url,
-                           settings.retention, dry_run=args.dry_run)
+    try:
+        report = retention.run(session_factory(settings.database_url), settings.tracker_store_url,
+                               settings.retention, dry_run=args.dry_run)
+    except retention.UnfinishedRun as error:
+        print(error, file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
         return 0

@@ -13,7 +13,8 @@ Each kind of record has its own period (RETENTION_*_DAYS, bot.config.RetentionPe
   0005_data_governance): UPDATE, TRUNCATE and any other DELETE are still refused.
 
 Open and claimed cases are never deleted. The run is recorded in `retention_runs` and the audit
-log, with counts only.
+log, with counts only. A run refuses to start while a committed run row is unfinished (possible
+only on SQLite, which cannot refuse it at commit): such a row holds the audit-delete window open.
 """
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ from bot.governance import cases, conversations
 
 # Outbox rows still to be sent (or in doubt after a crash) are never deleted.
 _OUTBOUND_WAITING = (OutboundStatus.QUEUED.value, OutboundStatus.SENDING.value)
+
+
+class UnfinishedRun(RuntimeError):
+    """A committed `retention_runs` row without `finished_at`: while it exists the database lets
+    anyone delete audit rows older than its cutoff. PostgreSQL refuses to commit one; SQLite cannot."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,8 @@ def run(sessions: sessionmaker, tracker_store_url: str, periods: RetentionPeriod
         dry_run: bool = False, now: Optional[dt.datetime] = None) -> RetentionReport:
     """Delete (or with `dry_run`, only count) every expired record."""
     now = now or utcnow()
+    with sessions() as session:
+        _refuse_if_a_run_is_unfinished(session)
     report = RetentionReport(dry_run, Cutoffs.at(now, periods))
     # Conversations first, in their own transaction: on the default setup the tracker store is
     # the same SQLite file, which a second connection could not write while ours is open.
@@ -93,6 +101,17 @@ def run(sessions: sessionmaker, tracker_store_url: str, periods: RetentionPeriod
         audit.record(session, audit.Action.RETENTION_RUN, detail=_summary(report.deleted), now=now)
         report.run_id = record.id
     return report
+
+
+def _refuse_if_a_run_is_unfinished(session: Session) -> None:
+    left_open = list(session.execute(sa.select(RetentionRun.id).where(RetentionRun.finished_at.is_(None))
+                                     .order_by(RetentionRun.id)).scalars())
+    if left_open:
+        ids = ", ".join(map(str, left_open))
+        raise UnfinishedRun(
+            f"retention run(s) {ids} were committed unfinished, which holds the audit log's delete window "
+            "open; find out how, then close it with: UPDATE retention_runs SET finished_at = "
+            f"CURRENT_TIMESTAMP WHERE id IN ({ids})")
 
 
 def _expired_conversations(session: Session, tracker_store_url: str, cutoff: dt.datetime) -> Dict[str, int]:

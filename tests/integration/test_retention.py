@@ -137,6 +137,37 @@ def test_postgres_refuses_to_commit_a_run_left_open(postgres_url):
     sessions.kw["bind"].dispose()
 
 
+@pytest.mark.postgres
+def test_postgres_refuses_to_truncate_the_record_of_retention_runs(postgres_url):
+    upgrade(postgres_url)
+    sessions = session_factory(postgres_url)
+    retention.run(sessions, postgres_url, RetentionPeriods())
+    for statement in ("TRUNCATE retention_runs", "TRUNCATE audit_log, retention_runs"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            with sessions.begin() as session:
+                session.execute(sa.text(statement))
+    assert count(sessions, RetentionRun) == 1
+    sessions.kw["bind"].dispose()
+
+
+def test_a_run_refuses_to_start_while_a_committed_run_is_unfinished_on_sqlite(tmp_path):
+    url = f"sqlite:///{tmp_path}/app.db"
+    upgrade(url)
+    sessions = session_factory(url)
+    with sessions.begin() as session:  # SQLite cannot refuse this at commit, as PostgreSQL does
+        session.add(RetentionRun(started_at=NOW, audit_cutoff=ago(AUDIT_FLOOR_DAYS + 1)))
+    environment = {**os.environ, "DATABASE_URL": url, "BOT_VAR_DIR": str(tmp_path / "var")}
+    environment.pop("TRACKER_STORE_URL", None)
+    refused = subprocess.run([sys.executable, "-m", "bot", "retention", "run"], capture_output=True, text=True,
+                             env=environment, cwd=PROJECT_ROOT)
+    assert refused.returncode == 2 and "retention run(s) 1 were committed unfinished" in refused.stderr
+    assert count(sessions, RetentionRun) == 1
+    with sessions.begin() as session:  # the remedy the message gives
+        session.execute(sa.text(refused.stderr.rsplit("with: ", 1)[1]))
+    assert retention.run(sessions, url, RetentionPeriods()).run_id == 2
+    sessions.kw["bind"].dispose()
+
+
 def test_the_database_floor_and_the_settings_floor_agree():
     assert f"AUDIT_FLOOR_DAYS = {AUDIT_FLOOR_DAYS}\n" in MIGRATION.read_text()
     with pytest.raises(ValueError, match="RETENTION_AUDIT_DAYS"):
@@ -146,7 +177,7 @@ def test_the_database_floor_and_the_settings_floor_agree():
 
 def test_the_migrations_have_one_head_and_downgrade_and_upgrade_again(database_url):
     config = alembic_config(database_url)
-    assert ScriptDirectory.from_config(config).get_heads() == ["0005_data_governance"]
+    assert ScriptDirectory.from_config(config).get_heads() == ["0006_retention_runs_no_truncate"]
     from alembic import command
 
     command.downgrade(config, "0004_merge")
