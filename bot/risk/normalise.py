@@ -43,14 +43,28 @@ ILL_DESCRIBES_AFTER = frozenset({
     "is", "was", "are", "were", "am", "be", "been", "being", "so", "very", "really", "too", "quite",
     "bit", "proper", "seriously", "badly", "terribly", "feel", "feels", "feeling", "felt", "look",
     "looks", "looking", "seem", "seems", "get", "gets", "getting", "got", "fell", "falls", "became",
-    "an", "and", "or", "still", "mentally", "critically", "gravely",
+    "still", "mentally", "critically", "gravely",
 })
 ILL_DESCRIBES_BEFORE = frozenset({"with", "and", "again", "today", "tonight", "now", "since", "for",
                                   "all", "at", "still", "after", "but", "or", "in", "lately"})
+# After a conjunction "ill" may be either: "tired and ill baby" describes, but "scared and ill hurt
+# him" is a threat, and a missed threat to a baby is the worse mistake. So after a conjunction it is
+# "i will" when a verb (or an adverb before one) follows: "and ill shake her", "an ill just do it".
+ILL_CONJUNCTIONS = frozenset({"and", "an", "or"})
+ILL_ACTS_AFTER = frozenset({
+    "hurt", "harm", "shake", "kill", "hit", "smack", "slap", "punch", "throw", "smother", "drop",
+    "strangle", "suffocate", "choke", "snap", "lose", "do", "end", "go", "take", "leave", "walk",
+    "run", "call", "ring", "try", "make", "put", "give", "tell", "text", "get", "have", "be", "let",
+    "just", "probably", "definitely", "literally", "never", "actually",
+})
 
 
 def _expand_ill(previous: str, following: str) -> List[str]:
-    if previous in ILL_DESCRIBES_AFTER or following in ILL_DESCRIBES_BEFORE or not following:
+    """"ill" as typed, or "i will", from the words either side of it; see the sets above."""
+    if previous in ILL_CONJUNCTIONS and following in ILL_ACTS_AFTER:
+        return ["i", "will"]
+    if previous in ILL_DESCRIBES_AFTER or previous in ILL_CONJUNCTIONS \
+            or following in ILL_DESCRIBES_BEFORE or not following:
         return ["ill"]
     return ["i", "will"]
 

@@ -160,9 +160,18 @@ def test_more_text_speak_is_expanded(typed, expanded):
     ("lo ill with a cold", ["baby", "ill", "with", "a", "cold"]),
     ("ill hurt him", ["i", "will", "hurt", "him"]),
     ("ok ill try that", ["ok", "i", "will", "try", "that"]),
+    ("im scared and ill hurt him", ["i", "am", "scared", "and", "i", "will", "hurt", "him"]),
+    ("so angry and ill shake her", ["so", "angry", "and", "i", "will", "shake", "her"]),
+    ("scared an ill kill him", ["scared", "an", "i", "will", "kill", "him"]),
+    ("so tired and ill do something", ["so", "tired", "and", "i", "will", "do", "something"]),
+    ("ill and feverish", ["ill", "and", "feverish"]),
+    ("hes been ill", ["he", "is", "been", "ill"]),
+    ("tired and ill baby", ["tired", "and", "ill", "baby"]),
+    ("baby is ill do i call the gp", ["baby", "is", "ill", "do", "i", "call", "the", "gp"]),
 ])
 def test_ill_is_i_will_only_where_it_cannot_describe_someone(typed, expanded):
     assert normalise(typed) == expanded
+
 
 
 def test_an_unless_phrase_says_the_words_are_about_something_else():
