@@ -60,8 +60,16 @@ CALM = frozenset({"fine", "ok", "okay", "better", "settled", "calm", "asleep", "
 RESOLVED = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("are", "fine"),
             ("pinked", "up"), ("came", "round", "straight"), ("back", "to", "normal"),
             ("doctor", "checked"), ("gp", "checked"), ("hospital", "checked"), ("checked", "him"),
-            ("checked", "her"), ("all", "fine"), ("said", "that", "is", "normal"),
-            ("said", "it", "is", "normal"), ("said", "it", "was", "normal"), ("said", "that", "was", "normal"))
+            ("checked", "her"), ("all", "fine"))
+# A professional's reassurance ends an emergency only when the sign is told as past and over ("went
+# blue last week, the doctor said that is normal"), never when it is happening ("shes gone floppy,
+# the nurse said it was normal"): a 999 said in vain is a lesser error than a missed emergency.
+REASSURED = (("said", "that", "is", "normal"), ("said", "it", "is", "normal"),
+             ("said", "it", "was", "normal"), ("said", "that", "was", "normal"))
+PAST_MARKERS = (("last",), ("yesterday",), ("earlier",), ("ago",), ("other", "day"), ("jabs",),
+                ("vaccinations",), ("injections",), ("immunisations",))
+PRESENT_MARKERS = frozenset({"is", "are", "am", "has", "have", "keeps", "keep", "still",
+                             "again", "gone", "going"})
 # The model layer cannot read context, so the whole message is read for it, more strictly than
 # around a phrase: a message full of "not" and "no" is often the risk itself ("have not fed him",
 # "no point living", "not seen a midwife"), so only a denial of a risky act silences the model
@@ -304,7 +312,18 @@ def _foreseen(words: Sequence[str], start: int) -> bool:
 
 def _resolved(words: Sequence[str], after: int) -> bool:
     """The message says, after the match, that it is over: "went blue but pinked up straight away"."""
-    return _cue_before(words[after:], len(words) - after, RESOLVED)
+    rest = words[after:]
+    return _cue_before(rest, len(rest), RESOLVED) or _reassured_after_the_fact(words, after)
+
+
+def _reassured_after_the_fact(words: Sequence[str], after: int) -> bool:
+    """A REASSURED cue after `after`, with everything before it told as past: a past time marker
+    and no present or perfect tense ("is", "has", "gone", "still", "again")."""
+    for cue_start in range(after, len(words)):
+        if any(tuple(words[cue_start:cue_start + len(cue)]) == cue for cue in REASSURED):
+            told = words[:cue_start]
+            return _cue_before(told, len(told), PAST_MARKERS) and not PRESENT_MARKERS & set(told)
+    return False
 
 
 def _asks_if(words: Sequence[str], before: int) -> bool:

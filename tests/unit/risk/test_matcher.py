@@ -259,3 +259,18 @@ def test_asking_what_to_do_if_is_a_hypothetical_emergency_but_saying_it_is_happe
 def test_an_emergency_sign_a_nurse_called_normal_is_over_but_one_happening_now_is_not():
     assert category("she was a bit floppy after her jabs but the nurse said that is normal") == "none"
     assert category("she is floppy now, the nurse said it was normal earlier") == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "shes gone floppy and limp, the nurse said it was normal",
+    "my baby stopped breathing for a bit, doctor said it is normal",
+    "he has turned blue again, the doctor said that was normal last week",
+])
+def test_a_professionals_reassurance_does_not_silence_an_emergency_told_as_happening(text):
+    assert category(text) == "emergency"
+    assert category(text, model("emergency")) == "emergency"
+
+
+def test_a_professionals_reassurance_ends_an_emergency_told_as_past_and_over():
+    assert category("he turned blue last week, the doctor said that is normal") == "none"
+    assert category("he turned blue last week, the doctor said that is normal", model("emergency")) == "none"

@@ -24,3 +24,13 @@ def test_a_threat_to_hurt_the_baby_is_child_neglect_however_ill_is_typed(text):
 
 def test_so_angry_i_could_shake_her_said_of_a_grown_up_is_no_threat():
     assert category("im so angry at my sister i could shake her") == "none"
+
+
+@pytest.mark.parametrize("text", ["shes gone floppy and limp, the nurse said it was normal",
+                                  "my baby stopped breathing for a bit, doctor said it is normal"])
+def test_an_emergency_happening_now_is_999_whatever_a_professional_said(text):
+    assert category(text) == "emergency"
+
+
+def test_an_emergency_sign_past_and_over_that_a_doctor_called_normal_is_not_one():
+    assert category("he went blue last week, the doctor said that is normal") == "none"
