@@ -60,7 +60,7 @@ ILL_ACTS_AFTER = frozenset({
 
 
 def _expand_ill(previous: str, following: str) -> List[str]:
-    """"ill" as typed, or "i will", from the words either side of it; see the sets above."""
+    """The typed "ill", or "i will", read from the words either side of it; see the sets above."""
     if previous in ILL_CONJUNCTIONS and following in ILL_ACTS_AFTER:
         return ["i", "will"]
     if previous in ILL_DESCRIBES_AFTER or previous in ILL_CONJUNCTIONS \
