@@ -1,7 +1,7 @@
 """Records of data governance: each retention run, each erasure, and what an erasure kept and why.
 
 None of them holds a phone number or message text: an erasure record says how many rows of each
-kind were deleted, and a keep names a case or consent by id with the reason it stayed.
+kind were deleted, and a keep names a record by id with the reason it stayed.
 """
 from __future__ import annotations
 
@@ -36,13 +36,16 @@ class Erasure(Base):
 
 
 class ErasureKeep(Base):
-    """A record an erasure did not delete, because it is needed for safeguarding, and why."""
+    """A record an erasure did not delete, because safeguarding needs it or a message is still to
+    be answered, and why."""
 
     __tablename__ = "erasure_keeps"
 
     id = sa.Column(sa.Integer, primary_key=True)
     erasure_id = sa.Column(sa.Integer, sa.ForeignKey("erasures.id"), nullable=False, index=True)
-    # "case" or "consent"
+    # "case", "consent" or "pending_message" (an inbound message), named by its id; a contact or
+    # conversation is keyed by pseudonym, which a keep never holds, so "case_contact" and
+    # "case_conversation" name the case, and "pending_message_contact" the message, it is kept for.
     record = sa.Column(sa.String(32), nullable=False)
     record_id = sa.Column(sa.Integer, nullable=False)
     reason = sa.Column(sa.String(255), nullable=False)

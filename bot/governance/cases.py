@@ -31,6 +31,13 @@ def senders_with_cases_needed(session: Session, ended_after: dt.datetime) -> set
     return set(session.execute(query).scalars())
 
 
+def senders_with_active_cases(session: Session, sender_ids: Collection[str]) -> set:
+    """Those of these sender ids with an open or claimed case."""
+    query = sa.select(Handoff.sender_id).where(
+        Handoff.sender_id.in_(list(sender_ids)), Handoff.status.in_(ACTIVE_STATUSES)).distinct()
+    return set(session.execute(query).scalars())
+
+
 def ended_before(session: Session, cutoff: dt.datetime) -> List[int]:
     """Ids of closed or withdrawn cases that ended before `cutoff`; never an active case."""
     return list(session.execute(sa.select(Handoff.id).where(

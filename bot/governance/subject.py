@@ -2,14 +2,17 @@
 
 Export gathers everything held about the person behind a phone number, on SMS and WhatsApp.
 Erase deletes it, except what safeguarding needs: an active case, or a case closed or withdrawn
-within ERASURE_HOLD_DAYS, with its consent record, messages and staff records. Each kept record
-is listed in `erasure_keeps` with its reason and in the command's output. The erasure and the
-audit row hold counts and case ids, never the number.
+within ERASURE_HOLD_DAYS, with its consent record, messages and staff records. An active case also
+keeps its parent's contact and conversation, so the health visitor acting on it can still read
+the conversation and reply. A message that reached us and is not answered yet (it may have come
+during the erasure) is kept to be answered, in a new conversation, with its sender's contact.
+Each kept record is listed in `erasure_keeps` with its reason and in the command's output. The
+erasure and the audit row hold counts and case ids, never the number.
 
-Afterwards nothing can be sent to the number: its contact is gone, so neither the bot nor staff
-can queue a message to it (`outbox.queue_message` needs the contact), and anything already queued
-is deleted (a row queued in the same instant is suppressed by the sender, which finds no contact).
-If the parent texts again, they are a new contact.
+Afterwards, unless a contact was kept, nothing can be sent to the number: its contact is gone,
+so neither the bot nor staff can queue a message to it (`outbox.queue_message` needs the
+contact), and anything already queued is deleted (a row queued in the same instant is suppressed
+by the sender, which finds no contact). If the parent texts again, they are a new contact.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import contextlib
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Collection, Dict, Iterator, List, Optional, Set
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.dashboard import audit
 from bot.db.governance import Erasure, ErasureKeep
 from bot.db.locks import INBOX, KeyLocks
-from bot.db.messaging import Contact, InboundMessage, OutboundMessage
+from bot.db.messaging import Contact, InboundMessage, InboundStatus, OutboundMessage
 from bot.db.models import Consent, Handoff, utcnow
 from bot.db.staff import AuditEntry, CaseNote, CaseReply
 from bot.governance import cases, conversations
@@ -77,27 +80,37 @@ def erase(sessions: sessionmaker, tracker_store_url: str, phone: str, secret: by
     with sessions() as session:
         subject = find_subject(session, phone, secret)
     with _inbox_paused(sessions, subject):
+        with sessions() as session:
+            reachable = cases.senders_with_active_cases(session, subject.sender_ids)
         # Conversations first, in their own transaction (on the default setup the tracker store
         # is the same SQLite file, which cannot take two writers at once).
-        events = conversations.delete(tracker_store_url, subject.sender_ids)
+        events = conversations.delete(tracker_store_url, subject.sender_ids - reachable)
         with sessions.begin() as session:
-            report = _erase_records(session, subject, hold_days, now)
+            report = _erase_records(session, subject, hold_days, now, reachable)
             report.deleted = {"conversation_events": events, **report.deleted}
             session.get(Erasure, report.erasure_id).deleted = dict(report.deleted)
-            kept_cases = sorted({k["record_id"] for k in report.kept if k["record"] == "case"})
-            audit.record(session, audit.Action.SUBJECT_ERASED, now=now, detail=(
-                f"erasure {report.erasure_id}: {sum(report.deleted.values())} rows deleted; "
-                f"kept for safeguarding: {', '.join(f'case {i}' for i in kept_cases) or 'nothing'}"))
+            audit.record(session, audit.Action.SUBJECT_ERASED, now=now, detail=_audit_detail(report))
     return report
 
 
-def _erase_records(session: Session, subject: Subject, hold_days: int, now: dt.datetime) -> ErasureReport:
+def _audit_detail(report: ErasureReport) -> str:
+    """Counts and case ids only."""
+    kept_cases = sorted({k["record_id"] for k in report.kept if k["record"] == "case"})
+    pending = sum(1 for k in report.kept if k["record"] == "pending_message")
+    return (f"erasure {report.erasure_id}: {sum(report.deleted.values())} rows deleted; "
+            f"kept for safeguarding: {', '.join(f'case {i}' for i in kept_cases) or 'nothing'}; "
+            f"kept to be answered: {pending} message(s)")
+
+
+def _erase_records(session: Session, subject: Subject, hold_days: int, now: dt.datetime,
+                   conversations_kept: Collection[str]) -> ErasureReport:
     ids, addresses = list(subject.sender_ids), list(subject.addresses)
     erasure = Erasure(at=now, deleted={})
     session.add(erasure)
     session.flush()
     report = ErasureReport(erasure.id)
-    doomed = []
+    doomed: List[int] = []
+    keep_contacts: Set[str] = set()
     for case in session.execute(sa.select(Handoff).where(Handoff.sender_id.in_(ids))).scalars():
         reason = keep_reason(case, now, hold_days)
         if reason is None:
@@ -107,17 +120,52 @@ def _erase_records(session: Session, subject: Subject, hold_days: int, now: dt.d
         for consent in case.consents:
             report.kept.append(_keep(session, erasure.id, "consent", consent.id,
                                      f"consent record of case {case.id}, kept with it"))
+        if cases.is_active(case):
+            keep_contacts.add(case.sender_id)
+            report.kept.extend(_keep_reachable(session, erasure.id, case, case.sender_id in conversations_kept))
     report.deleted.update(cases.delete_cases(session, doomed))
+    keep_contacts |= _keep_pending(session, erasure.id, ids, report.kept)
     deletions = {
         "declined_offers": (Consent, sa.and_(Consent.sender_id.in_(ids), Consent.handoff_id.is_(None))),
         "outbound_messages": (OutboundMessage, sa.or_(OutboundMessage.sender_id.in_(ids),
                                                       OutboundMessage.to_address.in_(addresses))),
-        "inbound_messages": (InboundMessage, InboundMessage.sender_id.in_(ids)),
-        "contacts": (Contact, sa.or_(Contact.sender_id.in_(ids), Contact.address.in_(addresses))),
+        "inbound_messages": (InboundMessage, sa.and_(InboundMessage.sender_id.in_(ids),
+                                                     InboundMessage.status != InboundStatus.PENDING.value)),
+        "contacts": (Contact, sa.and_(sa.or_(Contact.sender_id.in_(ids), Contact.address.in_(addresses)),
+                                      Contact.sender_id.notin_(sorted(keep_contacts)))),
     }
     for kind, (model, condition) in deletions.items():
         report.deleted[kind] = session.execute(cases.bulk_delete(model, condition)).rowcount
     return report
+
+
+def _keep_reachable(session: Session, erasure_id: int, case: Handoff, conversation_kept: bool) -> List[Dict[str, Any]]:
+    """An active case's parent stays reachable: the case page reads their number from the contact
+    and shows their conversation. Both are keyed by pseudonym, so a keep names them by case id.
+    The conversation was kept unless the case became active after it was deleted."""
+    why = f"of the parent of case {case.id} ({case.status}): the health visitor reads it and replies"
+    keeps = [_keep(session, erasure_id, "case_contact", case.id, f"contact (number) {why}")]
+    if conversation_kept:
+        keeps.append(_keep(session, erasure_id, "case_conversation", case.id, f"conversation {why}"))
+    return keeps
+
+
+def _keep_pending(session: Session, erasure_id: int, sender_ids: List[str], kept: List[Dict[str, Any]]) -> Set[str]:
+    """Keep the messages that reached us and are not answered yet (one may have arrived during
+    the erasure; a message that reached us is never dropped), each with its sender's contact,
+    which its reply needs; appends to `kept` and returns those senders."""
+    pending = session.execute(sa.select(InboundMessage.id, InboundMessage.sender_id).where(
+        InboundMessage.sender_id.in_(sender_ids), InboundMessage.status == InboundStatus.PENDING.value)
+        .order_by(InboundMessage.id)).all()
+    senders: Set[str] = set()
+    for message_id, sender_id in pending:
+        kept.append(_keep(session, erasure_id, "pending_message", message_id,
+                          "not answered yet: left for the bot to answer, in a new conversation"))
+        if sender_id not in senders:
+            senders.add(sender_id)
+            kept.append(_keep(session, erasure_id, "pending_message_contact", message_id,
+                              f"contact (number) of the sender of message {message_id}: its reply needs it"))
+    return senders
 
 
 def _keep(session: Session, erasure_id: int, record: str, record_id: int, reason: str) -> Dict[str, Any]:
@@ -127,9 +175,15 @@ def _keep(session: Session, erasure_id: int, record: str, record_id: int, reason
 
 @contextlib.contextmanager
 def _inbox_paused(sessions: sessionmaker, subject: Subject) -> Iterator[None]:
-    """Hold the inbox worker's per-parent locks (PostgreSQL advisory locks; on SQLite an
-    in-process set, and one process serves anyway), so no message of this parent is being
-    answered, its events written back, while their records are deleted."""
+    """Hold the inbox worker's per-parent locks, so no message of this parent is being answered,
+    its events written back, while their records are deleted.
+
+    On PostgreSQL these are advisory locks, shared by every process. On SQLite they are an
+    in-process set, and this command runs in its own process: there the pause excludes nothing,
+    and the bot may be answering this parent meanwhile. SQLite still lets one transaction write
+    at a time, and a message being answered is still pending, so it is kept with its contact
+    (`_keep_pending`), but the events of that turn may be written after the conversation was
+    deleted: they remain, as the start of a new conversation. Stop the bot first to rule that out."""
     locks = KeyLocks(sessions.kw["bind"], INBOX)
     try:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS

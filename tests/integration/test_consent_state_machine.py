@@ -13,7 +13,9 @@ twenty years later. After every step:
   removes a closed one);
 - withdrawal is honoured: no active case, nothing more kept against it, and a withdrawal record;
 - after erasure nothing of the parent remains but the cases and consent records the erasure
-  recorded as kept for safeguarding, and nothing can be queued to them until they write again;
+  recorded as kept for safeguarding, and the contact it kept for an active case; without one,
+  nothing can be queued to them until they write again;
+- a parent with an active case stays reachable (their contact survives erasure and retention);
 - retention never deletes an active case.
 """
 from __future__ import annotations
@@ -80,6 +82,11 @@ class ConsentMachine(RuleBasedStateMachine):
         with self.sessions() as session:
             return session.get(Contact, parent) is not None
 
+    def _no_longer_just_erased(self, parent: str) -> None:
+        """New records of the parent (reachable through the contact an active case kept): the
+        erasure is no longer the latest thing that happened to them."""
+        self.erased.pop(parent, None)
+
     def _forget_cases_gone(self) -> None:
         """Erasure and retention delete closed cases: expect only the cases still there."""
         with self.sessions() as session:
@@ -99,6 +106,7 @@ class ConsentMachine(RuleBasedStateMachine):
         if self.service.active_case(parent) is not None:
             return  # the bot pauses a parent with an active case: no new offer is made
         offer = self._offer(parent, n)
+        self._no_longer_just_erased(parent)
         first = self.service.accept(offer)
         if twice:  # the action retried, e.g. after the action server restarted
             assert self.service.accept(offer).id == first.id
@@ -108,6 +116,7 @@ class ConsentMachine(RuleBasedStateMachine):
     def decline_an_offer(self, parent: str, n: int) -> None:
         if not self._reachable(parent) or self.service.active_case(parent) is not None:
             return
+        self._no_longer_just_erased(parent)
         self.service.decline(self._offer(parent, n))
 
     @rule(parent=parents)
@@ -116,6 +125,7 @@ class ConsentMachine(RuleBasedStateMachine):
             return  # a parent's message always comes with their contact (see texts_again)
         case = self.service.withdraw(parent)
         if case is not None:
+            self._no_longer_just_erased(parent)  # the withdrawal is a new consent record
             self.withdrawn_cases.add(case.id)
             assert self.service.active_case(parent) is None
             assert self.service.record_message(parent, "after withdrawing") is None
@@ -136,6 +146,7 @@ class ConsentMachine(RuleBasedStateMachine):
     def stop(self, parent: str) -> None:
         if not self._reachable(parent):
             return  # a parent's message always comes with their contact (see texts_again)
+        self._no_longer_just_erased(parent)
         with self.sessions.begin() as session:
             contacts.opt_out(session, parent)
             outbox.queue_message(session, parent, "You will get no more messages.", origin="system",
@@ -160,6 +171,7 @@ class ConsentMachine(RuleBasedStateMachine):
             assert not reachable, "a reply to a parent with a contact was refused"
         else:
             assert reachable, "a reply was queued to a parent whose contact is gone"
+            self._no_longer_just_erased(parent)
 
     @rule(parent=parents, hold_days=st.sampled_from([0, 180]))
     def erase(self, parent: str, hold_days: int) -> None:
@@ -189,7 +201,8 @@ class ConsentMachine(RuleBasedStateMachine):
         for parent, kept in self.erased.items():
             self.erased[parent] = {(record, i) for record, i in kept
                                    if record == "case" and i in remaining
-                                   or record == "consent" and self._consent_case(i) in remaining}
+                                   or record == "consent" and self._consent_case(i) in remaining
+                                   or record == "case_contact" and self._reachable(parent)}
         self._forget_cases_gone()
 
     def _consent_case(self, consent_id: int) -> Optional[int]:
@@ -251,19 +264,31 @@ class ConsentMachine(RuleBasedStateMachine):
                 assert kept_after == []
 
     @invariant()
+    def a_parent_with_an_active_case_stays_reachable(self) -> None:
+        if not hasattr(self, "sessions"):
+            return
+        for parent in PARENTS:
+            if self.service.active_case(parent) is not None:
+                assert self._reachable(parent), f"{parent} has an active case but no contact"
+
+    @invariant()
     def after_erasure_nothing_remains_but_the_safeguarding_keep(self) -> None:
         if not hasattr(self, "sessions"):
             return
         with self.sessions() as session:
             for parent, kept in self.erased.items():
-                for model, column in ((Contact, Contact.sender_id), (InboundMessage, InboundMessage.sender_id),
-                                      (OutboundMessage, OutboundMessage.sender_id)):
+                # An active case keeps its parent's contact (retention may delete it once the case ended).
+                contact_kept = any(record == "case_contact" for record, _ in kept)
+                for model, column, allowed in ((Contact, Contact.sender_id, int(contact_kept)),
+                                               (InboundMessage, InboundMessage.sender_id, 0),
+                                               (OutboundMessage, OutboundMessage.sender_id, 0)):
                     left = session.execute(sa.select(sa.func.count()).select_from(model).where(column == parent)).scalar_one()
-                    assert left == 0, f"{model.__tablename__} still holds {left} row(s) of an erased parent"
+                    assert left == allowed, f"{model.__tablename__} holds {left} row(s) of an erased parent, not {allowed}"
                 held = {("case", i) for i in session.execute(
                     sa.select(Handoff.id).where(Handoff.sender_id == parent)).scalars()}
                 held |= {("consent", i) for i in session.execute(
                     sa.select(Consent.id).where(Consent.sender_id == parent)).scalars()}
+                kept = {(record, i) for record, i in kept if record in ("case", "consent")}
                 assert held == kept, f"after erasure {sorted(held - kept)} remain unrecorded, {sorted(kept - held)} lost"
 
     def teardown(self) -> None:

@@ -1,6 +1,7 @@
 """Access and erasure requests on SQLite and PostgreSQL: export shows everything held about a
-number; erase deletes it except the safeguarding keeps, records why, and nothing can be sent to the
-number afterwards until the parent writes again."""
+number; erase deletes it except the safeguarding keeps (an active case with its parent's contact and
+conversation) and messages not yet answered, records why, and nothing can be sent to an erased
+contact afterwards until the parent writes again."""
 from __future__ import annotations
 
 import json
@@ -13,7 +14,8 @@ import sqlalchemy as sa
 
 from bot.config import PROJECT_ROOT, load_settings
 from bot.db.governance import Erasure, ErasureKeep
-from bot.db.messaging import Channel, Contact, InboundMessage, OutboundMessage
+from bot.dashboard.conversation import tracker_entries
+from bot.db.messaging import Channel, Contact, InboundMessage, InboundStatus, OutboundMessage
 from bot.db.models import Consent, Handoff, utcnow
 from bot.db.staff import AuditEntry
 from bot.governance import subject
@@ -25,8 +27,9 @@ from tests.integration.governance_helpers import (  # noqa: F401 (sessions is a 
 PHONE = "+447700900111"
 OTHER = "+447700900222"
 HOLD_DAYS = 180
-SENDER_SETTINGS = load_settings({"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC1", "PUBLIC_URL": "https://x.org",
-                                 "TWILIO_SMS_FROM": "+447700900900"})
+SENDER_ENVIRONMENT = {"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC1", "PUBLIC_URL": "https://x.org",
+                      "TWILIO_SMS_FROM": "+447700900900"}
+SENDER_SETTINGS = load_settings(SENDER_ENVIRONMENT)
 
 
 @pytest.fixture
@@ -76,14 +79,19 @@ def test_erase_keeps_only_the_safeguarding_records_and_says_why(sessions, databa
     with sessions() as session:
         consents = {c.handoff_id: c.id for c in session.execute(sa.select(Consent)).scalars()}
     assert set(kept) == {("case", held["current"]), ("case", held["last_month"]),
-                         ("consent", consents[held["current"]]), ("consent", consents[held["last_month"]])}
+                         ("consent", consents[held["current"]]), ("consent", consents[held["last_month"]]),
+                         ("case_contact", held["current"]), ("case_conversation", held["current"])}
     assert "is open" in kept[("case", held["current"])]
     assert "kept for safeguarding follow-up until" in kept[("case", held["last_month"])]
+    assert f"parent of case {held['current']}" in kept[("case_contact", held["current"])]
     assert report.deleted["cases"] == 1 and report.deleted["declined_offers"] == 1
-    assert report.deleted["contacts"] == 2 and report.deleted["conversation_events"] > 0
+    # The open case is on WhatsApp: that contact and conversation stay, the SMS ones go.
+    assert report.deleted["contacts"] == 1 and report.deleted["conversation_events"] > 0
+    assert tracker_events(database_url, held["sms"]) == 0
+    assert count(sessions, Contact, Contact.sender_id == held["sms"]) == 0
+    assert tracker_events(database_url, held["whatsapp"]) > 0
+    assert count(sessions, Contact, Contact.sender_id == held["whatsapp"]) == 1
     for sender_id in (held["sms"], held["whatsapp"]):
-        assert tracker_events(database_url, sender_id) == 0
-        assert count(sessions, Contact, Contact.sender_id == sender_id) == 0
         assert count(sessions, InboundMessage, InboundMessage.sender_id == sender_id) == 0
         assert count(sessions, OutboundMessage, OutboundMessage.sender_id == sender_id) == 0
     assert count(sessions, Handoff, Handoff.id == held["long_ago"]) == 0
@@ -102,6 +110,37 @@ def test_erase_keeps_only_the_safeguarding_records_and_says_why(sessions, databa
     assert count(sessions, Contact, Contact.sender_id == held["other"]) == 1
     assert count(sessions, Handoff, Handoff.id == held["other_case"]) == 1
     assert tracker_events(database_url, held["other"]) > 0
+
+
+def test_the_health_visitor_can_still_read_and_answer_an_active_case_after_erasure(sessions, database_url, held):
+    subject.erase(sessions, database_url, PHONE, SECRET, HOLD_DAYS)
+    with sessions.begin() as session:
+        case = session.get(Handoff, held["current"])
+        # What the case page reads: the number from the contact, the conversation from the tracker.
+        assert session.get(Contact, case.sender_id).address == "whatsapp:" + PHONE
+        assert "can I co-sleep" in [e.text for e in tracker_entries(database_url, case.sender_id)]
+        reply = outbox.queue_message(session, case.sender_id, "A health visitor's reply.", origin="staff")
+        # Outside the 24-hour window (the parent last wrote two days ago): as the template.
+        decision = plan(load_settings({**SENDER_ENVIRONMENT, "TWILIO_WHATSAPP_TEMPLATE_SID": "HX1"}), reply[0],
+                        session.get(Contact, case.sender_id), utcnow())
+        assert decision.params["to"] == "whatsapp:" + PHONE and decision.params["content_sid"] == "HX1"
+
+
+def test_a_message_not_yet_answered_is_kept_with_its_contact_to_be_answered(sessions, database_url, held):
+    waiting = parent_writes(sessions, PHONE, "are you there", NOW, status=InboundStatus.PENDING, reply=None)
+    report = subject.erase(sessions, database_url, PHONE, SECRET, hold_days=0)
+    with sessions.begin() as session:
+        pending = session.execute(sa.select(InboundMessage).where(InboundMessage.sender_id == waiting)).scalar_one()
+        assert pending.body == "are you there" and pending.status == InboundStatus.PENDING.value
+        kept = {(k["record"], k["record_id"]) for k in report.kept}
+        assert {("pending_message", pending.id), ("pending_message_contact", pending.id)} <= kept
+        # The worker's reply to it can be queued and sent (it needs the contact).
+        rows = outbox.queue_message(session, waiting, "A reply.", origin="bot", inbound_id=pending.id)
+        assert plan(SENDER_SETTINGS, rows[0], session.get(Contact, waiting), utcnow()).params["to"] == PHONE
+        audited = session.execute(sa.select(AuditEntry.detail).where(AuditEntry.action == "subject_erased")).scalar_one()
+    assert "kept to be answered: 1 message(s)" in audited
+    assert report.deleted["inbound_messages"] == 2  # the answered ones on both channels
+    assert tracker_events(database_url, waiting) == 0  # it is answered in a new conversation
 
 
 def test_with_no_hold_only_an_active_case_is_kept(sessions, database_url, held):
@@ -149,6 +188,9 @@ def test_the_commands_print_json_and_refuse_a_number_not_in_e164(sessions, datab
     assert {k["record_id"] for k in json.loads(erased.stdout)["kept"] if k["record"] == "case"} == {
         held["current"], held["last_month"]}
     after = json.loads(bot("subject", "export", PHONE).stdout)
-    assert after["contacts"] == [] and after["conversation_events"] == [] and after["inbound_messages"] == []
+    # Only what the open case (on WhatsApp) needs to reach the parent is left.
+    assert [c["address"] for c in after["contacts"]] == ["whatsapp:" + PHONE]
+    assert {e["sender_id"] for e in after["conversation_events"]} == {held["whatsapp"]}
+    assert after["inbound_messages"] == []
     assert {c["id"] for c in after["cases"]} == {held["current"], held["last_month"]}
     assert {k["record_id"] for k in after["kept_after_erasure"]} == {held["current"], held["last_month"]}
