@@ -85,16 +85,7 @@ class Promoter:
                 raise PromotionRefused(candidate.model_id, failures)
             if failures and (by is None or by.role != Role.ADMIN.value or by.disabled):
                 raise PromotionError("only an admin may override the promotion gate")
-            outcome = Outcome(candidate.model_id, live.model_id if live else None,
-                              self._install(candidate, live), failures if reason else [])
-            self._remember("promote", outcome, by, reason if failures else "", live, now)
-            if failures:
-                self.audit.write(Action.MODEL_PROMOTED_OVER_GATE, staff=by, ip=ip,
-                                 detail=f"{candidate.model_id} (failed: {'; '.join(failures)}) "
-                                        f"reason: {reason}")
-            else:
-                self.audit.write(Action.MODEL_PROMOTED, staff=by, ip=ip, detail=candidate.model_id)
-            return outcome
+            return self._put_live(candidate, live, failures, reason, by, ip, now)
 
     def bootstrap(self, model_id: str) -> Outcome:
         """Put a first model in service on an install that has none, even though it fails the gate.
@@ -109,12 +100,22 @@ class Promoter:
                 raise PromotionError("a model is already in service: only an empty install is bootstrapped")
             candidate = self.registry.get(model_id)
             failures = promotion_gate.failures(candidate.figures, None)
-            outcome = Outcome(candidate.model_id, None, self._install(candidate, None), failures)
-            self._remember("promote", outcome, None, BOOTSTRAP_REASON, None, None)
-            self.audit.write(Action.MODEL_PROMOTED_OVER_GATE,
-                             detail=f"{candidate.model_id} (failed: {'; '.join(failures)}) "
-                                    f"reason: {BOOTSTRAP_REASON}")
-            return outcome
+            return self._put_live(candidate, None, failures, BOOTSTRAP_REASON)
+
+    def _put_live(self, candidate: Entry, live: Optional[Entry], failures: List[str], reason: str,
+                  by: Optional[Staff] = None, ip: Optional[str] = None,
+                  now: Optional[dt.datetime] = None) -> Outcome:
+        """Install `candidate`, remember it and audit it: as a promotion over the gate, with
+        `reason`, when it has `failures`; otherwise as a plain promotion."""
+        outcome = Outcome(candidate.model_id, live.model_id if live else None,
+                          self._install(candidate, live), failures)
+        self._remember("promote", outcome, by, reason if failures else "", live, now)
+        if failures:
+            self.audit.write(Action.MODEL_PROMOTED_OVER_GATE, staff=by, ip=ip,
+                             detail=f"{candidate.model_id} (failed: {'; '.join(failures)}) reason: {reason}")
+        else:
+            self.audit.write(Action.MODEL_PROMOTED, staff=by, ip=ip, detail=candidate.model_id)
+        return outcome
 
     def rollback(self, *, by: Optional[Staff] = None, ip: Optional[str] = None,
                  now: Optional[dt.datetime] = None) -> Outcome:
