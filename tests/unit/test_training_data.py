@@ -65,7 +65,9 @@ def test_no_training_example_is_labelled_with_two_intents(training):
                                       "tests/evaluation/risk_dev/risk_dev_set_4.yml",
                                       "tests/evaluation/risk_dev/risk_dev_set_5.yml",
                                       "tests/evaluation/risk_dev/risk_dev_set_6.yml",
-                                      "tests/evaluation/risk_dev/risk_dev_set_7.yml"])
+                                      "tests/evaluation/risk_dev/risk_dev_set_7.yml",
+                                      "tests/evaluation/risk_dev/risk_dev_set_8.yml",
+                                      "tests/evaluation/risk_dev/risk_dev_set_9.yml"])
 def test_the_risk_test_and_dev_sets_are_not_in_the_training_data_or_the_phrase_list(training, held_out):
     from bot.evaluation.risk import load_test_set
 
