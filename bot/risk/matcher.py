@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
+from bot.risk import discourse
 from bot.risk.categories import PRECEDENCE, Category
-from bot.risk.normalise import normalise
+from bot.risk.discourse import Sentence
 from bot.risk.phrases import Entry, Phrase, PhraseList
 
 MAX_GAP = 2
@@ -22,22 +23,28 @@ CONTEXT_WINDOW = 2  # words just before a match that can negate it ("would never
 
 COORDINATORS = frozenset({"or", "and", "nor"})
 NEGATIONS = frozenset({"never", "not", "no", "nobody", "without", "stopped", "quit"})
-# Hypothetical and general-question cues, as word sequences.
-HYPOTHETICAL_CUES = (
+# Hypothetical and general-question cues, as word sequences, in three kinds: a question reaches only
+# to the end of its own sentence ("is it normal to be scared of him? he kicked me" discloses), while
+# another person's story and the parent's own past reach over the whole message.
+QUESTION_CUES = (
     ("in", "case"), ("what", "happens"), ("signs", "of"), ("is", "it"), ("is", "there"),
     ("how", "common"), ("how", "likely"), ("what", "causes"), ("what", "is", "a"), ("what", "are"),
-    ("help", "a", "friend"), ("support", "a", "friend"), ("my", "neighbour"),
     ("what", "is", "the", "risk"), ("what", "is", "the", "chance"), ("how", "risky"),
     ("can", "we"), ("can", "you"), ("how", "would", "i", "tell"),
     ("how", "dangerous"), ("can", "i"), ("should", "i"), ("could", "i"),
     ("how", "do", "i", "know"), ("how", "would", "i", "know"), ("risk", "of"), ("chance", "of"),
-    ("ever",), ("years", "ago"), ("my", "friend"), ("friends",), ("my", "mum"), ("my", "sister"),
-    ("my", "cousin"), ("heard",), ("on", "the", "news"), ("when", "i", "was"),
-    ("my", "nan"), ("my", "gran"), ("my", "aunt"), ("my", "auntie"), ("a", "friend"), ("my", "mate"),
-    ("my", "mates"), ("someone", "i", "know"), ("a", "girl", "i", "know"), ("used", "to"),
-    ("how", "do", "i", "support"), ("how", "can", "i", "support"), ("help", "my", "friend"),
-    ("help", "my", "sister"),
+    ("how", "do", "i", "support"), ("how", "can", "i", "support"),
 )
+STORY_CUES = (
+    ("help", "a", "friend"), ("support", "a", "friend"), ("my", "neighbour"),
+    ("my", "friend"), ("friends",), ("my", "mum"), ("my", "sister"),
+    ("my", "cousin"), ("heard",), ("on", "the", "news"),
+    ("my", "nan"), ("my", "gran"), ("my", "aunt"), ("my", "auntie"), ("a", "friend"), ("my", "mate"),
+    ("my", "mates"), ("someone", "i", "know"), ("a", "girl", "i", "know"),
+    ("help", "my", "friend"), ("help", "my", "sister"),
+)
+PAST_CUES = (("ever",), ("years", "ago"), ("when", "i", "was"), ("used", "to"))
+HYPOTHETICAL_CUES = QUESTION_CUES + STORY_CUES + PAST_CUES
 # "if" makes a match hypothetical only in a message that asks something ("if i have had a drink can
 # she sleep with me"); "if social services find out they will take my baby" and "if i leave he will
 # kill me" are fears and threats, told as they are.
@@ -60,7 +67,8 @@ CALM = frozenset({"fine", "ok", "okay", "better", "settled", "calm", "asleep", "
 RESOLVED = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("are", "fine"),
             ("pinked", "up"), ("came", "round", "straight"), ("back", "to", "normal"),
             ("doctor", "checked"), ("gp", "checked"), ("hospital", "checked"), ("checked", "him"),
-            ("checked", "her"), ("all", "fine"))
+            ("checked", "her"), ("all", "fine"), ("was", "fine"), ("was", "ok"), ("was", "okay"),
+            ("absolutely", "fine"), ("perfectly", "fine"), ("totally", "fine"), ("completely", "fine"))
 # A professional's reassurance ends an emergency only when the sign is told as past and over ("went
 # blue last week, the doctor said that is normal"), never when it is happening ("shes gone floppy,
 # the nurse said it was normal"): a 999 said in vain is a lesser error than a missed emergency.
@@ -95,6 +103,7 @@ GOOD_NEWS = (("all", "good"), ("all", "fine"), ("all", "ok"), ("all", "okay"), (
              ("fine", "now"), ("strong", "heartbeat"), ("healthy", "baby"), ("nothing", "wrong"),
              ("better", "now"), ("loads", "better"), ("much", "better"), ("all", "clear"),
              ("is", "perfect"), ("everything", "perfect"))
+AGES = frozenset({"old", "older", "bigger", "weeks", "months", "years", "days"})
 URGENCY = frozenset({"now", "tonight", "currently", "already", "asap", "quick", "moment",
                      "911", "999", "ambulance", "hurry", "urgent"})
 # "help" is urgent as a plea ("help!", "help me", "help my baby"), not as a verb or a noun in a
@@ -279,7 +288,8 @@ def _negated(words: Sequence[str], start: int) -> bool:
     return any(w in NEGATIONS for w in before[-CONTEXT_WINDOW:])
 
 
-def _match_entry(words: Sequence[str], positions: Mapping[str, Sequence[int]], entry: Entry,
+def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
+                 positions: Mapping[str, Sequence[int]], entry: Entry,
                  urgent: bool) -> Optional[PhraseMatch]:
     if any(find_phrase(positions, p) is not None for p in entry.unless):
         return None  # the words are about something else ("screaming blue murder")
@@ -298,11 +308,23 @@ def _match_entry(words: Sequence[str], positions: Mapping[str, Sequence[int]], e
     if entry.category is Category.EMERGENCY:
         negated = False
         hypothetical = not urgent and (_cue_before(words, first, EMERGENCY_HYPOTHETICAL_CUES)
-                                       or _foreseen(words, first) or _resolved(words, first))
+                                       or _foreseen(words, first) or _resolved(words, first)
+                                       or discourse.sign_asked_about(words, first)
+                                       or discourse.asked_if(parts, first))
     else:
-        hypothetical = not urgent and (_cue_before(words, first, HYPOTHETICAL_CUES)
-                                       or _asks_if(words, first) or _asks_about(words, entry.category))
+        hypothetical = not urgent and _hypothetical_here(parts, words, first, entry.category)
     return PhraseMatch(entry.category, entry.label, first, negated, hypothetical)
+
+
+def _hypothetical_here(parts: Sequence[Sentence], words: Sequence[str], first: int,
+                       category: Category) -> bool:
+    """Another's story or the parent's past anywhere before the match; a question only in the
+    match's own sentence ("is it too late to see a midwife? i have not had any appointments")."""
+    sentence = discourse.sentence_at(parts, first)
+    own = sentence.words[:first - sentence.start]
+    return (_cue_before(words, first, STORY_CUES + PAST_CUES)
+            or _cue_before(own, len(own), QUESTION_CUES)
+            or _asks_if(sentence.words, len(own)) or _asks_about(sentence.words, category))
 
 
 def _foreseen(words: Sequence[str], start: int) -> bool:
@@ -363,8 +385,12 @@ def is_urgent(words: Sequence[str]) -> bool:
 
 
 def _calm_now(words: Sequence[str], index: int) -> bool:
-    """ "fine now", "settled now": a "now" that says it is over, not that it is happening."""
-    return words[index] == "now" and index > 0 and words[index - 1] in CALM
+    """ "fine now", "settled now", "she is 2 now", "6 months old now": a "now" that says it is
+    over or gives an age, not that something is happening."""
+    if words[index] != "now" or index == 0:
+        return False
+    before = words[index - 1]
+    return before in CALM or before in AGES or before.isdigit()
 
 
 def _is_plea(words: Sequence[str], index: int) -> bool:
@@ -416,25 +442,32 @@ def contradicted(words: Sequence[str]) -> FrozenSet[Category]:
     return frozenset(found)
 
 
-def read_context(words: Sequence[str], urgent: bool) -> Context:
+def read_context(text: str, words: Sequence[str], urgent: bool) -> Context:
+    """A question or another's story that opens the message makes it hypothetical for the model
+    only if no sentence of it states something about the parent (see discourse.states_about_self);
+    the parent's own past ("used to", "years ago") always does."""
     end = len(words)
+    about_self = discourse.states_about_self(text)
+    asks_or_retells = _opens_with_cue(words, QUESTION_CUES + STORY_CUES) or _asks_if(words, OPENING)
     return Context(
         denied=is_denial(words),
-        hypothetical=not urgent and (_opens_with_cue(words, HYPOTHETICAL_CUES)
-                                     or _asks_if(words, OPENING)),
+        hypothetical=not urgent and (_opens_with_cue(words, PAST_CUES)
+                                     or (asks_or_retells and not about_self)),
         emergency_hypothetical=not urgent and (_cue_before(words, end, EMERGENCY_HYPOTHETICAL_CUES)
-                                               or _resolved(words, 0)),
-        question=not urgent and opens_as_question(words),
+                                               or _resolved(words, 0)
+                                               or discourse.sign_asked_about(words, 0)),
+        question=not urgent and opens_as_question(words) and not about_self,
         contradicted=contradicted(words),
     )
 
 
 def best_match(text: str, phrases: PhraseList) -> Tuple[Optional[PhraseMatch], Context]:
     """The asserted match that matters most (if any), and the message's context."""
-    words = normalise(text)
+    parts = discourse.sentences(text)
+    words = discourse.words_of(parts)
     urgent = is_urgent(words)  # once per message, not once per entry
     positions = vocabulary_of(phrases).positions(words)
-    matches = (_match_entry(words, positions, e, urgent) for e in phrases.entries)
+    matches = (_match_entry(parts, words, positions, e, urgent) for e in phrases.entries)
     asserted = [m for m in matches if m and m.asserted]
     match = min(asserted, key=lambda m: (PRECEDENCE.index(m.category), m.start), default=None)
-    return match, read_context(words, urgent)
+    return match, read_context(text, words, urgent)

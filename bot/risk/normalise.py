@@ -29,6 +29,8 @@ TEXT_SPEAK = {
     "hv": "health visitor", "wks": "weeks", "wk": "week", "mc": "miscarriage", "preggers": "pregnant", "preggo": "pregnant",
     "kms": "kill myself", "od": "overdose", "hell": "he will", "shell": "she will",
     "theyll": "they will", "thru": "through", "tho": "though", "youll": "you will", "hed": "he would", "theyd": "they would",
+    "sis": "sister", "bro": "brother", "preg": "pregnant", "nites": "nights", "mite": "might", "rite": "right",
+    "tbh": "to be honest", "urself": "yourself", "ure": "you are",
 }
 
 _APOSTROPHES = re.compile(r"['’‘`´]")

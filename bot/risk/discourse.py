@@ -1,0 +1,159 @@
+"""How a message tells what it tells: its sentences and clauses, which of them ask and which state
+something about the parent, and whether an emergency sign is told as happening now or asked about.
+
+The phrase list and the classifier find risky words; these readings decide whether the words are a
+disclosure. Tuning phrases on each fresh development set stopped carrying over to unseen messages,
+and most of the errors that remained were of two kinds, whatever their words: a disclosure told
+beside a question ("is it normal to be scared of my partner? he kicked me"), which a question cue
+anywhere before it silenced, and a question about a past, habitual or resolved sign ("choked on his
+milk then coughed and was fine, is that normal"), read as an emergency. So these readings use
+structure (sentence ends, question forms, pronouns, time and frequency words), not topic words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Sequence, Tuple
+
+from bot.risk.normalise import normalise
+
+# A sentence ends at these; a clause also at a comma. Parents rarely punctuate, so a message
+# without any is one sentence and the readings fall back to what they were before.
+_SENTENCE_END = re.compile(r"([?!.;\n]+)")
+_CLAUSE_END = re.compile(r",")
+# Words a sentence opens with when it asks (yes/no or wh-); "when" and "if" open statements too.
+ASKING_OPENERS = frozenset({"can", "could", "does", "do", "did", "is", "are", "should", "will", "would",
+                            "was", "were", "am", "what", "how", "why", "where", "which", "who", "whats"})
+OPENER_NEGATIONS = frozenset({"not", "never", "no"})
+# Speaker as subject or object: "i have not told anyone", "he kicked me". "my" alone is not enough:
+# "my friend's baby" is someone else's story.
+FIRST_PERSON = frozenset({"i", "me", "we", "us"})
+CLAUSE_JOINS = frozenset({"but", "because", "so", "and", "then", "though"})
+# What an unpunctuated question asks about, just after its opener: "does that", "is it", "can i".
+ASKED_ABOUT = frozenset({"that", "this", "it", "i", "you", "he", "she", "they", "we", "there"})
+
+# A question that asks what a sign told before it was: "is that normal", "what causes that".
+EVALUATIVE_QUESTIONS = (
+    ("is", "that"), ("is", "this"), ("is", "it", "normal"), ("is", "it", "ok"), ("is", "it", "okay"),
+    ("was", "that"), ("was", "it"), ("what", "causes"), ("what", "caused"), ("why", "does"),
+    ("why", "do"), ("why", "did"), ("why", "would"), ("what", "does", "it", "mean"),
+    ("what", "does", "that", "mean"), ("what", "are", "the", "signs"), ("should", "i", "worry"),
+    ("should", "i", "be", "worried"), ("do", "i", "need", "to", "worry"), ("how", "common"),
+    ("could", "it", "be"), ("what", "is", "that"), ("what", "would", "cause"),
+)
+# The sign is told as not happening now: once or in the past, habitually, or over.
+NOT_NOW = (
+    ("once",), ("last",), ("yesterday",), ("earlier",), ("ago",), ("other", "day"), ("before",),
+    ("when", "he", "was"), ("when", "she", "was"), ("a", "few", "times"), ("twice",),
+    ("sometimes",), ("often",), ("occasionally",), ("always",), ("usually",), ("every",),
+    ("when", "sleeping"), ("while", "sleeping"), ("when", "asleep"), ("while", "asleep"),
+    ("was", "fine"), ("was", "ok"), ("was", "okay"), ("was", "alright"), ("fine", "after"),
+    ("coughed", "it", "up"), ("my", "friend"), ("friends", "baby"), ("my", "mate"), ("mates", "baby"),
+)
+# Any of these in the telling means it may be happening now, so the sign stays an emergency.
+HAPPENING = frozenset({"is", "are", "am", "has", "have", "keeps", "keep", "still", "again", "gone",
+                       "going", "just", "now", "right", "currently"})
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence's words, where they start in the whole message, and whether it asks."""
+
+    start: int
+    words: Tuple[str, ...]
+    asks: bool
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.words)
+
+
+def _asks(words: Sequence[str], ended_with_question_mark: bool) -> bool:
+    if ended_with_question_mark:
+        return True
+    return len(words) > 1 and words[0] in ASKING_OPENERS and words[1] not in OPENER_NEGATIONS
+
+
+def sentences(text: str) -> List[Sentence]:
+    """The message's sentences, normalised; their words joined are the message's words."""
+    pieces = _SENTENCE_END.split(text)
+    found: List[Sentence] = []
+    start = 0
+    for index in range(0, len(pieces), 2):
+        ending = pieces[index + 1] if index + 1 < len(pieces) else ""
+        words = tuple(normalise(pieces[index]))
+        if words:
+            found.append(Sentence(start, words, _asks(words, "?" in ending)))
+            start += len(words)
+    return found
+
+
+def words_of(parts: Sequence[Sentence]) -> List[str]:
+    return [w for s in parts for w in s.words]
+
+
+def sentence_at(parts: Sequence[Sentence], index: int) -> Sentence:
+    """The sentence holding word `index` (the last one if past the end)."""
+    return next((s for s in parts if s.start <= index < s.end), parts[-1])
+
+
+def _clauses(text: str) -> List[List[str]]:
+    """Clauses of a sentence: split at commas, at joining words ("but", "because", "and"), and
+    before an unpunctuated question ("my sister had one last year does that make it likely")."""
+    clauses: List[List[str]] = []
+    for piece in _CLAUSE_END.split(text):
+        current: List[str] = []
+        words = normalise(piece)
+        for index, word in enumerate(words):
+            following = words[index + 1] if index + 1 < len(words) else ""
+            if current and (word in CLAUSE_JOINS or (word in ASKING_OPENERS and following in ASKED_ABOUT)):
+                clauses.append(current)
+                current = [] if word in CLAUSE_JOINS else [word]
+            else:
+                current.append(word)
+        if current:
+            clauses.append(current)
+    return clauses
+
+
+def states_about_self(text: str) -> bool:
+    """Whether some sentence that does not ask has a clause about the speaker: "he kicked me",
+    "i have not had any appointments", "my mum says i am an alcoholic". A question or another
+    person's story that opens the message then does not make the rest of it hypothetical."""
+    pieces = _SENTENCE_END.split(text)
+    for index in range(0, len(pieces), 2):
+        ending = pieces[index + 1] if index + 1 < len(pieces) else ""
+        for clause in _clauses(pieces[index]):
+            if not _asks(clause, False) and "?" not in ending and FIRST_PERSON & set(clause):
+                return True
+    return False
+
+
+def _find(words: Sequence[str], cue: Tuple[str, ...], start: int = 0) -> int:
+    for i in range(start, len(words) - len(cue) + 1):
+        if tuple(words[i:i + len(cue)]) == cue:
+            return i
+    return -1
+
+
+def _has(words: Sequence[str], cues: Sequence[Tuple[str, ...]]) -> bool:
+    return any(_find(words, cue) >= 0 for cue in cues)
+
+
+def sign_asked_about(words: Sequence[str], sign_start: int) -> bool:
+    """An emergency sign told, then asked about, as not happening now: told as once, past,
+    habitual, over or someone else's ("had a fit once, what causes that", "breathes fast
+    sometimes, is that ok"), with nothing in the telling that says it may be going on now."""
+    asked = min((i for i in (_find(words, cue, sign_start + 1) for cue in EVALUATIVE_QUESTIONS)
+                 if i >= 0), default=-1)
+    if asked < 0:
+        return False
+    told = words[:asked]
+    return _has(told, NOT_NOW) and not HAPPENING & set(told)
+
+
+def asked_if(parts: Sequence[Sentence], sign_start: int) -> bool:
+    """A sign inside a sentence that asks and puts it after "if": "what does it mean if a baby
+    goes blue round the lips?". The sentence's own words, not the message's, decide."""
+    sentence = sentence_at(parts, sign_start)
+    return sentence.asks and "if" in sentence.words[:sign_start - sentence.start]

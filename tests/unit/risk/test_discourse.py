@@ -1,0 +1,97 @@
+"""How a message tells its risk: a question reaches only to its sentence's end, a parent's own
+statement outweighs an opening question or story, and an emergency sign told as past, habitual or
+over and then asked about is a question, while one that may be happening now stays an emergency."""
+import pytest
+
+from bot.risk.detector import assess
+from bot.risk.discourse import sentences, states_about_self
+from bot.risk.normalise import normalise
+from bot.risk.phrases import parse
+
+PHRASES = parse({
+    "version": "test-discourse",
+    "categories": {
+        "emergency": ["had a fit", "having a fit", "stopped breathing", "not breathing", "blue lips",
+                      "goes blue"],
+        "concealed_pregnancy": ["no one knows i am pregnant"],
+    },
+})
+
+
+def category(text, ranking=(), beside=None):
+    return assess(text, list(ranking), PHRASES, 0.5, 0.35, beside).category
+
+
+def model(intent, confidence):
+    return [{"name": intent, "confidence": confidence}]
+
+
+def test_sentences_keep_the_message_words_in_order_and_know_which_ask():
+    parts = sentences("Is it normal? He kicked me. what now")
+    assert [(s.start, s.words, s.asks) for s in parts] == [
+        (0, ("is", "it", "normal"), True), (3, ("he", "kicked", "me"), False),
+        (6, ("what", "now"), True)]
+
+
+def test_a_question_does_not_silence_a_disclosure_told_in_another_sentence():
+    abuse = model("risk_domestic_abuse", 0.9)
+    assert category("is it normal to be scared of ur partner? he kicked me in the belly", abuse) \
+        == "domestic_abuse"
+    assert category("is it normal to be scared of thunder", abuse) == "none"
+
+
+def test_a_question_cue_reaches_a_phrase_only_in_its_own_sentence():
+    assert category("is it too late to see a midwife? no one knows im pregnant") == "concealed_pregnancy"
+    assert category("is it bad that no one knows im pregnant yet") == "none"
+
+
+def test_a_parents_own_statement_outweighs_another_persons_story_that_opens_the_message():
+    substance = model("risk_substance_use", 0.93)
+    assert category("my mum says im an alcoholic and im pregnant", substance) == "substance_use"
+    assert category("my mum is an alcoholic, how do i help her", substance) == "none"
+
+
+def test_an_unpunctuated_question_is_not_a_statement_about_the_parent():
+    assert not states_about_self("my sister had a miscarriage last year does that make it likely for me")
+    assert states_about_self("i have not had any appointments")
+
+
+@pytest.mark.parametrize("text, ranking", [
+    ("my baby had a fit once when he had a high temperature, what causes that", ()),
+    ("he breathes really fast sometimes, is that ok", model("risk_emergency", 0.48)),
+    ("choked on his milk a bit then coughed n was fine, is that normal", model("risk_emergency", 0.6)),
+    ("what does it mean if a baby goes blue round the lips? my mate said it happened to hers", ()),
+])
+def test_an_emergency_sign_told_as_not_happening_now_and_asked_about_is_a_question(text, ranking):
+    assert category(text, ranking) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "he is having a fit, is that normal",        # told in the present
+    "she had a fit just now, what causes that",  # just now
+    "he stopped breathing, is that normal",      # no sign that it is over or long ago
+    "he had a fit once and now he is not breathing, is that normal",
+    "what do i do if hes not breathing, help",   # a plea
+])
+def test_an_emergency_sign_that_may_be_happening_now_stays_an_emergency(text):
+    assert category(text) == "emergency"
+
+
+def test_now_after_an_age_is_not_urgency():
+    assert category("my friends baby was born not breathing but shes 2 now n absolutely fine") == "none"
+    assert category("he is 2 weeks old and not breathing now") == "emergency"
+
+
+def test_an_emergency_ranked_just_below_another_risk_is_raised_when_asked_to():
+    ranking = [{"name": "risk_concealed_pregnancy", "confidence": 0.66},
+               {"name": "risk_emergency", "confidence": 0.24}]
+    assert category("waters gone n im pushin, im locked in the bathroom", ranking, beside=0.2) == "emergency"
+    assert category("waters gone n im pushin, im locked in the bathroom", ranking) == "concealed_pregnancy"
+    ranking[1]["confidence"] = 0.1
+    assert category("waters gone n im pushin, im locked in the bathroom", ranking, beside=0.2) \
+        == "concealed_pregnancy"
+
+
+def test_common_text_speak_for_family_and_pregnancy_is_expanded():
+    assert normalise("my sis is preg tbh, mite tell her 2nite") == [
+        "my", "sister", "is", "pregnant", "to", "be", "honest", "might", "tell", "her", "tonight"]
