@@ -97,7 +97,7 @@ test: validate
 
 # make bench: this config against the stock `rasa init` one (REST), the Twilio channel against Rasa's
 # connector, then the load benchmark (one and two replicas, open-loop signed webhooks). One part:
-# ARGS="--only twilio" or ARGS="--only load" (add --quick for a short load run). README "Benchmark".
+# ARGS="--only rest", "--only twilio" or "--only load" (add --quick for a short load run). README "Benchmark".
 bench: install train
 	BOT_MODEL=$(CANDIDATE) $(PY) -m benchmarks $(ARGS)
 
