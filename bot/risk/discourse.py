@@ -41,9 +41,11 @@ EVALUATIVE_QUESTIONS = (
     ("should", "i", "be", "worried"), ("do", "i", "need", "to", "worry"), ("how", "common"),
     ("could", "it", "be"), ("what", "is", "that"), ("what", "would", "cause"),
 )
-# The sign is told as not happening now: once or in the past, habitually, or over.
+# The sign is told as not happening now: once, long before, habitually, over, or someone else's.
+# Not "last night", "earlier" or "ago" alone: "stopped breathing last night and went blue, is that
+# normal" may need a 999 as much as one happening now, and "10 minutes ago" is now.
 NOT_NOW = (
-    ("once",), ("last",), ("yesterday",), ("earlier",), ("ago",), ("other", "day"), ("before",),
+    ("once",), ("other", "day"), ("before",),
     ("when", "he", "was"), ("when", "she", "was"), ("a", "few", "times"), ("twice",),
     ("sometimes",), ("often",), ("occasionally",), ("always",), ("usually",), ("every",),
     ("when", "sleeping"), ("while", "sleeping"), ("when", "asleep"), ("while", "asleep"),

@@ -42,6 +42,8 @@ STORY_CUES = (
     ("my", "nan"), ("my", "gran"), ("my", "aunt"), ("my", "auntie"), ("a", "friend"), ("my", "mate"),
     ("my", "mates"), ("someone", "i", "know"), ("a", "girl", "i", "know"),
     ("help", "my", "friend"), ("help", "my", "sister"),
+    # something read or watched is a story too, like one heard or on the news
+    ("read", "about"), ("post", "about"), ("article",), ("documentary",),
 )
 PAST_CUES = (("ever",), ("years", "ago"), ("when", "i", "was"), ("used", "to"))
 HYPOTHETICAL_CUES = QUESTION_CUES + STORY_CUES + PAST_CUES

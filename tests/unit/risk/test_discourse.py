@@ -72,6 +72,8 @@ def test_an_emergency_sign_told_as_not_happening_now_and_asked_about_is_a_questi
     "he stopped breathing, is that normal",      # no sign that it is over or long ago
     "he had a fit once and now he is not breathing, is that normal",
     "what do i do if hes not breathing, help",   # a plea
+    "he stopped breathing last night and went blue, is that normal",  # recent, not over
+    "she had a fit 10 minutes ago, what causes that",
 ])
 def test_an_emergency_sign_that_may_be_happening_now_stays_an_emergency(text):
     assert category(text) == "emergency"
@@ -95,3 +97,8 @@ def test_an_emergency_ranked_just_below_another_risk_is_raised_when_asked_to():
 def test_common_text_speak_for_family_and_pregnancy_is_expanded():
     assert normalise("my sis is preg tbh, mite tell her 2nite") == [
         "my", "sister", "is", "pregnant", "to", "be", "honest", "might", "tell", "her", "tonight"]
+
+
+def test_a_story_read_or_watched_is_not_a_disclosure():
+    loss = model("risk_baby_loss", 0.8)
+    assert category("watched a documentary, a baby died of sids, how common is it", loss) == "none"
