@@ -11,15 +11,27 @@ open case, no consent on record) and losing what they said when the process stop
 store the wrapper's error hooks raise `TrackerStoreUnavailable` (after an ALERT line) instead:
 the message is not handled, the inbox keeps it pending and the worker tries again, and the REST
 channel answers 500.
+
+Fewer CPU cycles per turn: Rasa's store reads and writes through the ORM (`session.query`,
+`session.add` per event, a `Query.count()` over a subquery), which rebuilds and re-keys each
+statement on every turn; with the Twilio pipeline that was about a quarter of the Rasa server's
+CPU per message (py-spy, benchmarks/load.py). `retrieve`, `retrieve_full_tracker` and `save` here
+run the same SQL as Rasa's (events of the latest session, ordered by id; only the events not yet
+stored are inserted) as Core statements built once per store, with the same table and rows.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+import itertools
+import json
+from typing import Any, Callable, Dict, Optional
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.alerts import DATABASE_UNAVAILABLE, alert
 from bot.config import get_settings
@@ -49,6 +61,50 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             event_broker=event_broker,
             **kwargs,
         )
+        self._statements = _EventStatements(self.SQLEvent.__table__)
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
+                        ) -> Optional[DialogueStateTracker]:
+        """Rasa's `_retrieve`: the tracker from the latest session's events (or all), None if none."""
+        query = self._statements.all_data if fetch_events_from_all_sessions else self._statements.session_data
+        with self.session_scope() as session:
+            data = session.execute(query, {"sender_id": sender_id}).scalars().all()
+        if not self.domain or not data:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, [json.loads(d) for d in data], self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's `save`: stream the events, then insert those past the latest session's stored count."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            stored = session.execute(self._statements.session_count, {"sender_id": tracker.sender_id}).scalar_one()
+            rows = [_event_row(tracker.sender_id, event) for event in itertools.islice(tracker.events, stored, None)]
+            if rows:
+                session.execute(self._statements.insert, rows)
+            session.commit()
+
+
+class _EventStatements:
+    """The tracker store's statements, built once: a statement object reused across calls skips
+    SQLAlchemy's per-call construction and cache-key work; the SQL is Rasa's `_event_query`."""
+
+    def __init__(self, events: sa.Table) -> None:
+        sender = events.c.sender_id == sa.bindparam("sender_id")
+        session_start = (sa.select(sa.func.max(events.c.timestamp))
+                         .where(sender, events.c.type_name == SessionStarted.type_name).scalar_subquery())
+        latest_session = sa.or_(events.c.timestamp >= session_start, session_start.is_(None))
+        self.all_data = sa.select(events.c.data).where(sender).order_by(events.c.id)
+        self.session_data = sa.select(events.c.data).where(sender, latest_session).order_by(events.c.id)
+        self.session_count = sa.select(sa.func.count()).select_from(events).where(sender, latest_session)
+        self.insert = events.insert()
+
+
+def _event_row(sender_id: str, event: Event) -> Dict[str, Any]:
+    """The row Rasa's `save` writes for `event`."""
+    data = event.as_dict()
+    return dict(sender_id=sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+                intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                action_name=data.get("name"), data=json.dumps(data))
 
 
 def _fail_closed_instead_of(stock_hook: Callable[[FailSafeTrackerStore, Exception], None]):
