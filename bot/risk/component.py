@@ -51,15 +51,13 @@ class RiskDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         return {"phrases": "data/risk/phrases.yml", "model_threshold": 0.5, "emergency_threshold": None,
-                "emergency_beside_threshold": None, "fallback_threshold": 0.25}
+                "fallback_threshold": 0.25}
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self.phrases = phrase_list.load(PROJECT_ROOT / config["phrases"])
         self.model_threshold = float(config["model_threshold"])
         emergency = config.get("emergency_threshold")
         self.emergency_threshold = None if emergency is None else float(emergency)
-        beside = config.get("emergency_beside_threshold")
-        self.emergency_beside_threshold = None if beside is None else float(beside)
         self.fallback_threshold = float(config["fallback_threshold"])
 
     @classmethod
@@ -71,8 +69,7 @@ class RiskDetector(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             assessment = assess(text, message.get(INTENT_RANKING_KEY) or [], self.phrases,
-                                self.model_threshold, self.emergency_threshold,
-                                self.emergency_beside_threshold)
+                                self.model_threshold, self.emergency_threshold)
             message.set(RISK_KEY, assessment.as_dict(), add_to_output=True)
             if message.get(INTENT):
                 decide_intent(message, assessment, self.fallback_threshold)

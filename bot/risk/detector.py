@@ -37,11 +37,9 @@ def _assessment(category: Category, matched: str) -> Assessment:
 
 
 def model_category(intent_ranking: List[Dict[str, Any]], threshold: float,
-                   emergency_threshold: Optional[float] = None,
-                   beside_threshold: Optional[float] = None) -> Optional[Category]:
+                   emergency_threshold: Optional[float] = None) -> Optional[Category]:
     """The risk category the classifier believes in, if its top intent is a risk intent with at
-    least `threshold` confidence (`emergency_threshold` for an emergency, if given); an emergency
-    if that is its runner-up with `beside_threshold` (see `_emergency_beside`)."""
+    least `threshold` confidence (`emergency_threshold` for an emergency, if given)."""
     ranked = [r for r in intent_ranking if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
     if not ranked:
         return None
@@ -49,31 +47,17 @@ def model_category(intent_ranking: List[Dict[str, Any]], threshold: float,
     category = category_of_intent(top.get("name"))
     if category is Category.EMERGENCY and emergency_threshold is not None:
         threshold = emergency_threshold
-    if not category or top.get("confidence", 0.0) < threshold:
-        return None
-    if category is not Category.EMERGENCY and _emergency_beside(ranked, beside_threshold):
-        return Category.EMERGENCY
-    return category
-
-
-def _emergency_beside(ranked: List[Dict[str, Any]], threshold: Optional[float]) -> bool:
-    """An emergency the classifier ranks just below another risk it is sure of ("waters gone and
-    pushing, nobody knows i am pregnant": concealed pregnancy 0.66, emergency 0.24): the message
-    is a risk either way, and for a risk the costlier mistake is missing the 999."""
-    return threshold is not None and len(ranked) > 1 and \
-        category_of_intent(ranked[1].get("name")) is Category.EMERGENCY and \
-        ranked[1].get("confidence", 0.0) >= threshold
+    return category if category and top.get("confidence", 0.0) >= threshold else None
 
 
 def assess(text: str, intent_ranking: List[Dict[str, Any]], phrases: PhraseList,
-           model_threshold: float, emergency_threshold: Optional[float] = None,
-           beside_threshold: Optional[float] = None) -> Assessment:
+           model_threshold: float, emergency_threshold: Optional[float] = None) -> Assessment:
     """Either layer can raise a risk. The phrase layer wins when both fire, since it names the
     words a health visitor will want to see, unless only the model sees an emergency. The model
     alone is ignored when the message denies a risky act, opens as a question or another person's
     story, or (for an emergency) asks what to do if, or says it is over; see matcher.Context."""
     match, context = best_match(text, phrases)
-    category = model_category(intent_ranking, model_threshold, emergency_threshold, beside_threshold)
+    category = model_category(intent_ranking, model_threshold, emergency_threshold)
     model_emergency = category is Category.EMERGENCY and not context.emergency_hypothetical
     if match and (match.category is Category.EMERGENCY or not model_emergency):
         return _assessment(match.category, match.label)

@@ -101,6 +101,13 @@ CARERS = frozenset({"dad", "daddy", "mum", "mummy", "mam", "nan", "nana", "nanna
                     "grandad", "grandpa", "gran", "partner", "husband", "boyfriend", "sister", "auntie",
                     "aunt", "brother", "childminder", "babysitter"})
 BABYSITTING = frozenset({"babysitting", "babysits", "babysat", "babysitter", "childminder"})
+# Unsafe sleep is a baby sharing a sleep surface or on a sofa; a baby told to be in their own
+# space ("the baby was in the moses basket", "she sleeps in her cot"), or a parent who stayed
+# awake, contradicts it. Not "put him back in his cot" or "will not settle in the moses basket":
+# only a verb of being or sleeping before "in" says where the baby is.
+BEING_IN = frozenset({"is", "was", "were", "asleep", "sleeping", "sleeps", "slept", "stays", "stayed"})
+OWN_SPACE = frozenset({"cot", "crib", "bassinet", "moses", "cotbed", "basket", "sidecar"})
+STAYED_AWAKE = (("i", "was", "awake"), ("i", "stayed", "awake"), ("i", "kept", "awake"))
 GOOD_NEWS = (("all", "good"), ("all", "fine"), ("all", "ok"), ("all", "okay"), ("all", "well"),
              ("fine", "now"), ("strong", "heartbeat"), ("healthy", "baby"), ("nothing", "wrong"),
              ("better", "now"), ("loads", "better"), ("much", "better"), ("all", "clear"),
@@ -441,7 +448,15 @@ def contradicted(words: Sequence[str]) -> FrozenSet[Category]:
         found.add(Category.CHILD_NEGLECT)
     if _cue_before(words, len(words), GOOD_NEWS):
         found.add(Category.BABY_LOSS)
+    if _in_own_space(words) or _cue_before(words, len(words), STAYED_AWAKE):
+        found.add(Category.UNSAFE_SLEEP)
     return frozenset(found)
+
+
+def _in_own_space(words: Sequence[str]) -> bool:
+    """"was in the moses basket", "sleeps in her own cot": see OWN_SPACE."""
+    return any(w in BEING_IN and words[i + 1:i + 2] == ["in"]
+               and OWN_SPACE & set(words[i + 2:i + 5]) for i, w in enumerate(words))
 
 
 def read_context(text: str, words: Sequence[str], urgent: bool) -> Context:

@@ -18,8 +18,8 @@ PHRASES = parse({
 })
 
 
-def category(text, ranking=(), beside=None):
-    return assess(text, list(ranking), PHRASES, 0.5, 0.35, beside).category
+def category(text, ranking=()):
+    return assess(text, list(ranking), PHRASES, 0.5, 0.35).category
 
 
 def model(intent, confidence):
@@ -84,16 +84,6 @@ def test_now_after_an_age_is_not_urgency():
     assert category("he is 2 weeks old and not breathing now") == "emergency"
 
 
-def test_an_emergency_ranked_just_below_another_risk_is_raised_when_asked_to():
-    ranking = [{"name": "risk_concealed_pregnancy", "confidence": 0.66},
-               {"name": "risk_emergency", "confidence": 0.24}]
-    assert category("waters gone n im pushin, im locked in the bathroom", ranking, beside=0.2) == "emergency"
-    assert category("waters gone n im pushin, im locked in the bathroom", ranking) == "concealed_pregnancy"
-    ranking[1]["confidence"] = 0.1
-    assert category("waters gone n im pushin, im locked in the bathroom", ranking, beside=0.2) \
-        == "concealed_pregnancy"
-
-
 def test_common_text_speak_for_family_and_pregnancy_is_expanded():
     assert normalise("my sis is preg tbh, mite tell her 2nite") == [
         "my", "sister", "is", "pregnant", "to", "be", "honest", "might", "tell", "her", "tonight"]
@@ -102,3 +92,13 @@ def test_common_text_speak_for_family_and_pregnancy_is_expanded():
 def test_a_story_read_or_watched_is_not_a_disclosure():
     loss = model("risk_baby_loss", 0.8)
     assert category("watched a documentary, a baby died of sids, how common is it", loss) == "none"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("my partner fell asleep on the sofa and the baby was in the moses basket", "none"),
+    ("my baby fell asleep on me on the sofa, i was awake the whole time", "none"),
+    ("too drunk to get up so shes in with me, she wont settle in the moses basket", "unsafe_sleep"),
+    ("took a sleeping tablet and now im too groggy to put him back in his cot", "unsafe_sleep"),
+])
+def test_a_baby_in_their_own_cot_or_a_parent_awake_contradicts_unsafe_sleep_for_the_model(text, expected):
+    assert category(text, model("risk_unsafe_sleep", 0.9)) == expected
