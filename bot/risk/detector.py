@@ -47,7 +47,22 @@ def model_category(intent_ranking: List[Dict[str, Any]], threshold: float,
     category = category_of_intent(top.get("name"))
     if category is Category.EMERGENCY and emergency_threshold is not None:
         threshold = emergency_threshold
-    return category if category and top.get("confidence", 0.0) >= threshold else None
+    if not category or top.get("confidence", 0.0) < threshold:
+        return None
+    return Category.EMERGENCY if _concealed_labour(category, ranked) else category
+
+
+# The issue names "labour with nobody aware" an emergency: it is where a concealed pregnancy
+# becomes one. So a concealed pregnancy the classifier is sure of, with an emergency ranked next at
+# this or more, is a concealed labour ("waters gone n im pushin, nobody knows im preg": concealed
+# 0.66, emergency 0.24). Only this pair: other risks beside an emergency keep their category.
+CONCEALED_LABOUR = 0.2
+
+
+def _concealed_labour(category: Category, ranked: List[Dict[str, Any]]) -> bool:
+    return category is Category.CONCEALED_PREGNANCY and len(ranked) > 1 and \
+        category_of_intent(ranked[1].get("name")) is Category.EMERGENCY and \
+        ranked[1].get("confidence", 0.0) >= CONCEALED_LABOUR
 
 
 def assess(text: str, intent_ranking: List[Dict[str, Any]], phrases: PhraseList,

@@ -84,6 +84,20 @@ def test_now_after_an_age_is_not_urgency():
     assert category("he is 2 weeks old and not breathing now") == "emergency"
 
 
+def test_a_concealed_pregnancy_with_an_emergency_ranked_next_is_a_concealed_labour():
+    ranking = [{"name": "risk_concealed_pregnancy", "confidence": 0.66},
+               {"name": "risk_emergency", "confidence": 0.24}]
+    assert category("waters gone n im pushin, nobody knows, im locked in the bathroom", ranking) == "emergency"
+    ranking[1]["confidence"] = 0.1
+    assert category("waters gone n im pushin, nobody knows, im locked in the bathroom", ranking) \
+        == "concealed_pregnancy"
+
+
+def test_another_risk_with_an_emergency_ranked_next_keeps_its_category():
+    ranking = [{"name": "risk_child_neglect", "confidence": 0.66}, {"name": "risk_emergency", "confidence": 0.3}]
+    assert category("not fed him since yesterday", ranking) == "child_neglect"
+
+
 def test_common_text_speak_for_family_and_pregnancy_is_expanded():
     assert normalise("my sis is preg tbh, mite tell her 2nite") == [
         "my", "sister", "is", "pregnant", "to", "be", "honest", "might", "tell", "her", "tonight"]
