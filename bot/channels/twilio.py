@@ -107,7 +107,7 @@ class TwilioChannel(InputChannel):
                       arrival.message_sid, exc_info=True)
                 return response.text("try again", status=503)
             if stored and self.worker:
-                self.worker.wake()
+                self.worker.wake(arrival.sender_id)
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         @blueprint.route("/status", methods=["POST"])

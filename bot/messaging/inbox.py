@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Iterable, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -74,19 +74,34 @@ def claim(session: Session, locks: KeyLocks, limit: int) -> List[InboundMessage]
     busy = locks.holding()
     if busy:
         query = query.where(InboundMessage.sender_id.notin_(list(busy)))
+    return claim_parents(session, locks, session.execute(query).scalars(), limit)
+
+
+def claim_parents(session: Session, locks: KeyLocks, sender_ids: Iterable[str], limit: int) -> List[InboundMessage]:
+    """`claim` for the parents named (e.g. the one whose message the webhook just stored), in that
+    order, without looking for others: the oldest pending message of each parent whose lock this
+    process gets, up to `limit`. The caller commits."""
     rows = []
-    for sender_id in session.execute(query).scalars():
+    for sender_id in sender_ids:
         if len(rows) == limit:
             break
         if not locks.try_acquire(sender_id):
             continue
-        row = _oldest_pending(session, sender_id)
+        row = next_pending(session, sender_id)
         if row is None:  # another replica finished it between our read and our lock
             locks.release(sender_id)
             continue
-        row.attempts += 1  # this worker owns the parent's messages now, so no lost update
         rows.append(row)
     return rows
+
+
+def next_pending(session: Session, sender_id: str) -> Optional[InboundMessage]:
+    """The parent's oldest pending message with this attempt counted, or None; the caller holds the
+    parent's lock (so no lost update) and commits."""
+    row = _oldest_pending(session, sender_id)
+    if row is not None:
+        row.attempts += 1
+    return row
 
 
 def _oldest_pending(session: Session, sender_id: str) -> Optional[InboundMessage]:

@@ -13,7 +13,7 @@ Public API, kept stable for the dashboard:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Collection, List, Optional
+from typing import Collection, Iterable, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -103,19 +103,36 @@ def claim(session: Session, now: dt.datetime, locks: KeyLocks, limit: int) -> Li
     busy = locks.holding()
     if busy:
         query = query.where(OutboundMessage.to_address.notin_(list(busy)))
+    return claim_recipients(session, now, locks, session.execute(query).scalars(), limit)
+
+
+def claim_recipients(session: Session, now: dt.datetime, locks: KeyLocks, addresses: Iterable[str],
+                     limit: int) -> List[OutboundMessage]:
+    """`claim` for the recipients named (e.g. the parent whose replies were just queued), in that
+    order, without looking for others. The caller commits."""
     rows = []
-    for address in session.execute(query).scalars():
+    for address in addresses:
         if len(rows) == limit:
             break
         if not locks.try_acquire(address):
             continue
-        row = oldest_waiting(session, address)
-        if row is None or row.status != OutboundStatus.QUEUED.value or as_utc(row.next_attempt_at) > now:
-            locks.release(address)  # sent, or in doubt after a crash (settled separately), or waiting
+        row = next_to_send(session, address, now)
+        if row is None:
+            locks.release(address)
             continue
-        row.status, row.updated_at = OutboundStatus.SENDING.value, now
         rows.append(row)
     return rows
+
+
+def next_to_send(session: Session, address: str, now: dt.datetime) -> Optional[OutboundMessage]:
+    """The recipient's oldest waiting message marked "sending", if it is queued and due; None if
+    there is none, or it is in doubt after a crash (settled separately), or backing off. The
+    caller holds the recipient's lock and commits."""
+    row = oldest_waiting(session, address)
+    if row is None or row.status != OutboundStatus.QUEUED.value or as_utc(row.next_attempt_at) > now:
+        return None
+    row.status, row.updated_at = OutboundStatus.SENDING.value, now
+    return row
 
 
 def oldest_waiting(session: Session, address: str) -> Optional[OutboundMessage]:

@@ -23,9 +23,10 @@ import json
 import logging
 import random
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.db.locks import KeyLocks
@@ -116,34 +117,56 @@ class OutboxSender:
         self.settle_after = dt.timedelta(seconds=2 * request_timeout)
         self._wake = asyncio.Event()
         self._tasks: Set[asyncio.Task] = set()
+        # Recipients with a newly queued message, claimed by name instead of by scanning the
+        # outbox. A scan still runs at start, every POLL_SECONDS (messages queued by the dashboard,
+        # the action server or another replica), and when a recipient is let go after a claim
+        # that filled every free place.
+        self._named: Set[str] = set()
+        self._scan = True
+        self._scan_on_release = False
 
-    def wake(self) -> None:
+    def wake(self, address: Optional[str] = None) -> None:
+        """Something was queued: to `address` (claimed by name), or to anyone (scan)."""
+        if address is None:
+            self._scan = True
+        else:
+            self._named.add(address)
         self._wake.set()
 
     async def run(self) -> None:
         """Send until cancelled; picks up whatever a previous process left queued."""
         api = TwilioApi(self.settings, self.request_timeout)
+        loop = asyncio.get_running_loop()
         try:
             while not await self._settled(api):
                 await asyncio.sleep(POLL_SECONDS)
-            checked = asyncio.get_running_loop().time()
+            checked = scanned = loop.time()
             while True:
                 self._wake.clear()
-                if asyncio.get_running_loop().time() - checked > ORPHAN_CHECK_SECONDS:
+                if loop.time() - checked > ORPHAN_CHECK_SECONDS:
                     await self._settled(api)
-                    checked = asyncio.get_running_loop().time()
-                rows = await self._next_rows()
-                for row, decision in rows:
-                    task = asyncio.create_task(self._send(api, row, decision))
+                    checked = loop.time()
+                if loop.time() - scanned >= POLL_SECONDS:
+                    self._scan = True
+                scan, self._scan = self._scan, False
+                if scan:
+                    scanned = loop.time()
+                for row, decision in await self._next_rows(scan):
+                    task = asyncio.create_task(self._send_all(api, row, decision))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
-                if not rows:
-                    await self._sleep()
+                if not self._scan and not self._claimable():
+                    await self._sleep(max(0.0, scanned + POLL_SECONDS - loop.time()))
         finally:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await api.close()
+
+    def _claimable(self) -> bool:
+        """A named recipient this process does not hold, and room to take it."""
+        held = self.locks.holding()
+        return len(held) < CONCURRENT_SENDS and bool(self._named - held)
 
     async def _settled(self, api: TwilioApi) -> bool:
         """Settle what a process was sending when it died (this one before a restart, or another
@@ -199,50 +222,96 @@ class OutboxSender:
                 logger.warning("outbox message %s was in doubt and Twilio does not have it: queued again", row.id)
                 outbox.requeue(session, row.id)
 
-    async def _sleep(self) -> None:
+    async def _sleep(self, seconds: float) -> None:
         try:
-            await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            await asyncio.wait_for(self._wake.wait(), seconds)
         except asyncio.TimeoutError:
             pass
 
-    async def _next_rows(self) -> List[Tuple[OutboundMessage, Plan]]:
-        """The next messages to send; none (and a log line) while the database is unreachable."""
-        return await claims.next_batch(self.locks, CONCURRENT_SENDS, self._due, logger,
+    async def _next_rows(self, scan: bool) -> List[Tuple[OutboundMessage, Plan]]:
+        """The next messages to send: by scanning the outbox, or those of the recipients named
+        since the last claim (one this process holds stays named until it is let go). None, and a
+        log line, while the database is unreachable."""
+        held = self.locks.holding()
+        free = CONCURRENT_SENDS - len(held)
+        if scan:
+            self._named.intersection_update(held)  # the scan finds the messages of the others
+            claim = self._due
+        else:
+            named = sorted(self._named - held)[:max(free, 0)]
+            if not named:
+                return []
+            self._named.difference_update(named)
+            claim = partial(self._due_for, named)
+        rows = await claims.next_batch(self.locks, CONCURRENT_SENDS, claim, logger,
                                        "outbox sender: could not read the outbox; trying again")
+        if scan and len(rows) >= free:
+            self._scan_on_release = True
+        return rows
 
     def _due(self, limit: int) -> List[Tuple[OutboundMessage, Plan]]:
         """Claim the next messages and decide how to send each, in one transaction (if it is not
         committed, `claims.next_batch` lets their recipients go again)."""
         with self.sessions.begin() as session:
             now = utcnow()
-            rows = outbox.claim(session, now, self.locks, limit)
-            return [(row, plan(self.settings, row, session.get(Contact, row.sender_id) if row.sender_id
-                               else None, now)) for row in rows]
+            return [(row, self._plan(session, row, now)) for row in outbox.claim(session, now, self.locks, limit)]
 
-    async def _send(self, api: TwilioApi, row: OutboundMessage, decision: Plan) -> None:
+    def _due_for(self, addresses: List[str], limit: int) -> List[Tuple[OutboundMessage, Plan]]:
+        """`_due` for the recipients named only."""
+        with self.sessions.begin() as session:
+            now = utcnow()
+            return [(row, self._plan(session, row, now))
+                    for row in outbox.claim_recipients(session, now, self.locks, addresses, limit)]
+
+    def _next_for(self, session: Session, address: str) -> Optional[Tuple[OutboundMessage, Plan]]:
+        """Inside the transaction that records a result, while the recipient is still locked: their
+        next message, claimed, and how to send it (None if nothing is due)."""
+        now = utcnow()
+        row = outbox.next_to_send(session, address, now)
+        return (row, self._plan(session, row, now)) if row is not None else None
+
+    def _plan(self, session: Session, row: OutboundMessage, now: dt.datetime) -> Plan:
+        return plan(self.settings, row, session.get(Contact, row.sender_id) if row.sender_id else None, now)
+
+    async def _send_all(self, api: TwilioApi, row: OutboundMessage, decision: Plan) -> None:
+        """Send the recipient's messages one after another while the recipient is locked: each
+        next one is claimed in the transaction that records the one before (parts stay in order
+        and cost no extra claim)."""
+        address = row.to_address
+        try:
+            job: Optional[Tuple[OutboundMessage, Plan]] = (row, decision)
+            while job is not None:
+                job = await self._send(api, *job)
+        finally:
+            # Only after the result is committed: the next holder must see it.
+            await asyncio.to_thread(self.locks.release, address)
+            if self._scan_on_release:
+                self._scan_on_release, self._scan = False, True
+            if self._scan or self._named:
+                self._wake.set()  # room for a recipient left waiting, or a message came while held
+
+    async def _send(self, api: TwilioApi, row: OutboundMessage, decision: Plan
+                    ) -> Optional[Tuple[OutboundMessage, Plan]]:
+        """Send one message and record what happened; returns the recipient's next one, claimed."""
         try:
             if decision.suppress or decision.fail:
-                await asyncio.to_thread(self._record_not_sent, row, decision)
-                return
+                return await asyncio.to_thread(self._record_not_sent, row, decision)
             try:
                 sent = await self._call_twilio(api, row, decision.params)
             except SendError as error:
                 await asyncio.to_thread(self._record_error, row, error)
-                return
+                return None
             except SendOutcomeUnknown as error:
                 # Twilio may have it: left "sending", it is settled by asking Twilio (`_settled`).
                 logger.warning("outbox message %s: Twilio did not answer (%s); in doubt until Twilio is asked",
                                row.id, error)
                 await asyncio.to_thread(self._record_in_doubt, row, error)
-                return
-            await asyncio.to_thread(self._record_sent, row, sent.sid, decision.params.get("content_sid"))
+                return None
+            return await asyncio.to_thread(self._record_sent, row, sent.sid, decision.params.get("content_sid"))
         except Exception:  # noqa: BLE001 - the row stays "sending" and is settled with Twilio
             logger.exception("outbox message %s: unexpected error while sending", row.id)
             await asyncio.sleep(POLL_SECONDS)
-        finally:
-            # Only after the result is committed: the next holder must see it.
-            await asyncio.to_thread(self.locks.release, row.to_address)
-            self._wake.set()
+            return None
 
     async def _call_twilio(self, api: TwilioApi, row: OutboundMessage, params: Dict[str, Any]) -> Sent:
         """Send, but give up `request_timeout` after the claim (`row.updated_at`), so that no
@@ -256,17 +325,20 @@ class OutboxSender:
         except asyncio.TimeoutError:
             raise SendOutcomeUnknown(f"no answer within {self.request_timeout} s of the claim") from None
 
-    def _record_not_sent(self, row: OutboundMessage, decision: Plan) -> None:
+    def _record_not_sent(self, row: OutboundMessage, decision: Plan) -> Optional[Tuple[OutboundMessage, Plan]]:
         with self.sessions.begin() as session:
             if decision.suppress:
                 outbox.mark_suppressed(session, row.id, decision.suppress)
             else:
                 outbox.mark_failed(session, row.id, *decision.fail)
                 logger.error("outbox message %s not sent: %s", row.id, decision.fail[1])
+            return self._next_for(session, row.to_address)
 
-    def _record_sent(self, row: OutboundMessage, sid: str, content_sid: Optional[str]) -> None:
+    def _record_sent(self, row: OutboundMessage, sid: str, content_sid: Optional[str]
+                     ) -> Optional[Tuple[OutboundMessage, Plan]]:
         with self.sessions.begin() as session:
             outbox.mark_sent(session, row.id, sid, content_sid)
+            return self._next_for(session, row.to_address)
 
     def _record_in_doubt(self, row: OutboundMessage, error: SendOutcomeUnknown) -> None:
         with self.sessions.begin() as session:

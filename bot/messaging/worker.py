@@ -16,7 +16,8 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, List, Optional, Set
+from functools import partial
+from typing import Awaitable, Callable, List, Optional, Set, Tuple
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -53,81 +54,131 @@ class Outcome:
 
 class InboxWorker:
     def __init__(self, sessions: sessionmaker, locks: KeyLocks, on_new_message: Callable[[UserMessage], Awaitable],
-                 agent: Callable[[], Optional[Agent]], on_replies: Callable[[], None]) -> None:
+                 agent: Callable[[], Optional[Agent]], on_replies: Callable[[Optional[str]], None]) -> None:
         self.sessions, self.locks, self.on_new_message, self.agent, self.on_replies = (
             sessions, locks, on_new_message, agent, on_replies)
         self._wake = asyncio.Event()
         self._tasks: Set[asyncio.Task] = set()
+        # Parents with a new message, claimed by name instead of by scanning the inbox. A scan
+        # still runs at start, every POLL_SECONDS, and when a parent is let go after a claim that
+        # filled every free place (more may be waiting than there was room for).
+        self._named: Set[str] = set()
+        self._scan = True
+        self._scan_on_release = False
 
-    def wake(self) -> None:
+    def wake(self, sender_id: Optional[str] = None) -> None:
+        """A message was stored: for `sender_id` (claimed by name), or for anyone (scan)."""
+        if sender_id is None:
+            self._scan = True
+        else:
+            self._named.add(sender_id)
         self._wake.set()
 
     async def run(self) -> None:
         """Process until cancelled, starting with whatever a previous process left pending."""
+        loop = asyncio.get_running_loop()
+        scanned = loop.time()
         try:
             while True:
                 self._wake.clear()
-                rows = await self._next_rows()
-                for row in rows:
+                if loop.time() - scanned >= POLL_SECONDS:
+                    self._scan = True
+                scan, self._scan = self._scan, False
+                if scan:
+                    scanned = loop.time()
+                for row in await self._next_rows(scan):
                     task = asyncio.create_task(self._process(row))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
-                if not rows:
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
-                    except asyncio.TimeoutError:
-                        pass
+                if not self._scan and not self._claimable():
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), max(0.0, scanned + POLL_SECONDS - loop.time()))
         finally:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _next_rows(self) -> List[InboundMessage]:
-        """The next messages to start; none (and a log line) while the database is unreachable."""
-        return await claims.next_batch(self.locks, CONCURRENT_PARENTS, self._claim, logger,
+    def _claimable(self) -> bool:
+        """A named parent this process does not hold, and room to take it."""
+        held = self.locks.holding()
+        return len(held) < CONCURRENT_PARENTS and bool(self._named - held)
+
+    async def _next_rows(self, scan: bool) -> List[InboundMessage]:
+        """The next messages to start: by scanning the inbox, or those of the parents named since
+        the last claim (a parent this process holds stays named until it is let go). None, and a
+        log line, while the database is unreachable."""
+        held = self.locks.holding()
+        free = CONCURRENT_PARENTS - len(held)
+        if scan:
+            self._named.intersection_update(held)  # the scan finds the messages of the others
+            claim = self._claim
+        else:
+            named = sorted(self._named - held)[:max(free, 0)]
+            if not named:
+                return []
+            self._named.difference_update(named)
+            claim = partial(self._claim_parents, named)
+        rows = await claims.next_batch(self.locks, CONCURRENT_PARENTS, claim, logger,
                                        "inbox worker: could not read the inbox; trying again")
+        if scan and len(rows) >= free:
+            self._scan_on_release = True
+        return rows
 
     def _claim(self, limit: int) -> List[InboundMessage]:
         with self.sessions.begin() as session:
             return inbox.claim(session, self.locks, limit)
 
+    def _claim_parents(self, sender_ids: List[str], limit: int) -> List[InboundMessage]:
+        with self.sessions.begin() as session:
+            return inbox.claim_parents(session, self.locks, sender_ids, limit)
+
     async def _process(self, row: InboundMessage) -> None:
-        """Handle one message, retrying with backoff; the parent stays busy meanwhile, so order holds."""
+        """Handle the parent's messages one after another while the parent is locked: each next
+        one is claimed in the transaction that finishes the one before, so order holds and a
+        burst costs no extra claim."""
+        sender_id: str = row.sender_id
+        try:
+            next_row: Optional[InboundMessage] = row
+            while next_row is not None:
+                next_row = await self._handle(next_row)
+        finally:
+            # Only after the processed mark is committed: the next holder must see it.
+            await asyncio.to_thread(self.locks.release, sender_id)
+            if self._scan_on_release:
+                self._scan_on_release, self._scan = False, True
+            if self._scan or self._named:
+                self._wake.set()  # room for a parent left waiting, or a message came while held
+
+    async def _handle(self, row: InboundMessage) -> Optional[InboundMessage]:
+        """Handle one message, retrying with backoff; returns the parent's next message, claimed."""
         attempt = row.attempts  # counted when it was claimed
         # Above 1, an earlier attempt may have reached Rasa before its process died.
         maybe_handled = attempt > 1
         outage_retries = 0
-        try:
-            while True:
-                try:
-                    if attempt > MAX_ATTEMPTS:
-                        logger.error("inbound message %s: giving up after %s attempts", row.id, MAX_ATTEMPTS)
-                        await self._finish(row, Outcome([keywords.FAILURE_REPLY], "system"),
-                                           InboundStatus.FAILED)
-                        return
-                    outcome = await self._outcome(row, maybe_handled)
-                    await self._finish(row, outcome, InboundStatus.PROCESSED)
-                    return
-                except asyncio.CancelledError:
-                    raise
-                except (TrackerStoreUnavailable, ActionServerUnavailable):
-                    # Not this message's fault: it stays pending (and counts no attempt) until the
-                    # conversation store or the action server answers again, however long that
-                    # takes. Alerted already.
-                    maybe_handled = True
-                    outage_retries += 1
-                    await asyncio.sleep(min(2 ** outage_retries, OUTAGE_BACKOFF_CAP_SECONDS))
-                except Exception as error:  # noqa: BLE001 - recorded, retried, then answered
-                    logger.exception("inbound message %s: attempt %s failed", row.id, attempt)
-                    maybe_handled = True
-                    await asyncio.sleep(min(2 ** attempt, 60))
-                    attempt += 1
-                    with contextlib.suppress(Exception):
-                        await asyncio.to_thread(self._record_attempt, row.id, f"{type(error).__name__}: {error}")
-        finally:
-            # Only after the processed mark is committed: the next holder must see it.
-            await asyncio.to_thread(self.locks.release, row.sender_id)
-            self._wake.set()
+        while True:
+            try:
+                if attempt > MAX_ATTEMPTS:
+                    logger.error("inbound message %s: giving up after %s attempts", row.id, MAX_ATTEMPTS)
+                    return await self._finish(row, Outcome([keywords.FAILURE_REPLY], "system"),
+                                              InboundStatus.FAILED)
+                outcome = await self._outcome(row, maybe_handled)
+                return await self._finish(row, outcome, InboundStatus.PROCESSED)
+            except asyncio.CancelledError:
+                raise
+            except (TrackerStoreUnavailable, ActionServerUnavailable):
+                # Not this message's fault: it stays pending (and counts no attempt) until the
+                # conversation store or the action server answers again, however long that
+                # takes. Alerted already.
+                maybe_handled = True
+                outage_retries += 1
+                await asyncio.sleep(min(2 ** outage_retries, OUTAGE_BACKOFF_CAP_SECONDS))
+            except Exception as error:  # noqa: BLE001 - recorded, retried, then answered
+                logger.exception("inbound message %s: attempt %s failed", row.id, attempt)
+                maybe_handled = True
+                await asyncio.sleep(min(2 ** attempt, 60))
+                attempt += 1
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(self._record_attempt, row.id, f"{type(error).__name__}: {error}")
 
     async def _outcome(self, row: InboundMessage, maybe_handled: bool) -> Outcome:
         keyword = keywords.keyword_of(row.body)
@@ -177,25 +228,33 @@ class InboxWorker:
                 replies.append(event.text)
         return replies
 
-    async def _finish(self, row: InboundMessage, outcome: Outcome, status: InboundStatus) -> None:
-        await asyncio.to_thread(self._commit, row, outcome, status)
-        self.on_replies()
+    async def _finish(self, row: InboundMessage, outcome: Outcome, status: InboundStatus) -> Optional[InboundMessage]:
+        next_row, address = await asyncio.to_thread(self._commit, row, outcome, status)
+        if address is not None:
+            self.on_replies(address)
+        return next_row
 
-    def _commit(self, row: InboundMessage, outcome: Outcome, status: InboundStatus) -> None:
-        """Replies, opt-out changes and the processed mark in one transaction; nothing if done already."""
+    def _commit(self, row: InboundMessage, outcome: Outcome, status: InboundStatus
+                ) -> Tuple[Optional[InboundMessage], Optional[str]]:
+        """Replies, opt-out changes and the processed mark in one transaction (nothing if done
+        already), which also claims the parent's next pending message, if any. Returns that
+        message and the address the replies are queued to."""
         with self.sessions.begin() as session:
             error = None if status == InboundStatus.PROCESSED else "gave up"
             if not inbox.finish(session, row.id, status, error):
-                return
+                return None, None
             if outcome.keyword == Keyword.OPT_OUT:
                 contacts.opt_out(session, row.sender_id)
             elif outcome.keyword == Keyword.OPT_IN:
                 contacts.opt_in(session, row.sender_id)
+            address = None
             if outcome.replies:
                 # One text, split only where the channel needs it: fewer messages, none out of order.
-                outbox.queue_message(session, row.sender_id, "\n\n".join(outcome.replies),
-                                     origin=outcome.origin, inbound_id=row.id,
-                                     ignores_opt_out=outcome.keyword == Keyword.OPT_OUT)
+                queued = outbox.queue_message(session, row.sender_id, "\n\n".join(outcome.replies),
+                                              origin=outcome.origin, inbound_id=row.id,
+                                              ignores_opt_out=outcome.keyword == Keyword.OPT_OUT)
+                address = queued[0].to_address
+            return inbox.next_pending(session, row.sender_id), address
 
     def _record_attempt(self, message_id: int, error: str) -> None:
         with self.sessions.begin() as session:

@@ -61,7 +61,7 @@ def _replica(url: str, ready, go, expected: int) -> None:
         await message.output_channel.send_text_message(message.sender_id, f"got {message.text}")
 
     async def main() -> None:
-        worker = InboxWorker(sessions, KeyLocks(engine_for(url), INBOX), handle, _ReadyAgent, lambda: None)
+        worker = InboxWorker(sessions, KeyLocks(engine_for(url), INBOX), handle, _ReadyAgent, lambda _address: None)
         ready.set()
         go.wait()
         task = asyncio.create_task(worker.run())
