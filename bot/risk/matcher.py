@@ -464,8 +464,10 @@ def read_context(text: str, words: Sequence[str], urgent: bool) -> Context:
     only if no sentence of it states something about the parent (see discourse.states_about_self);
     the parent's own past ("used to", "years ago") always does."""
     end = len(words)
-    about_self = discourse.states_about_self(text)
     asks_or_retells = _opens_with_cue(words, QUESTION_CUES + STORY_CUES) or _asks_if(words, OPENING)
+    question = opens_as_question(words)
+    # read only when it can matter: most messages neither open as a question nor retell
+    about_self = (asks_or_retells or question) and discourse.states_about_self(text)
     return Context(
         denied=is_denial(words),
         hypothetical=not urgent and (_opens_with_cue(words, PAST_CUES)
@@ -473,7 +475,7 @@ def read_context(text: str, words: Sequence[str], urgent: bool) -> Context:
         emergency_hypothetical=not urgent and (_cue_before(words, end, EMERGENCY_HYPOTHETICAL_CUES)
                                                or _resolved(words, 0)
                                                or discourse.sign_asked_about(words, 0)),
-        question=not urgent and opens_as_question(words) and not about_self,
+        question=not urgent and question and not about_self,
         contradicted=contradicted(words),
     )
 
