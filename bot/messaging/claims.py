@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Callable, List, TypeVar
+import threading
+from typing import Callable, List, Optional, TypeVar
 
 from bot.db.locks import KeyLocks
 
@@ -19,18 +20,27 @@ Row = TypeVar("Row")
 
 
 async def next_batch(locks: KeyLocks, capacity: int, claim: Callable[[int], List[Row]],
-                     logger: logging.Logger, failure: str) -> List[Row]:
+                     logger: logging.Logger, failure: str, guard: Optional[threading.Lock] = None) -> List[Row]:
     """Run `claim(free)` in a thread, where `free` is how many more keys this process may hold
     (`capacity` minus those it holds). Returns nothing when full, and nothing (logging `failure`
-    with the traceback) when the claim raised."""
+    with the traceback) when the claim raised. `guard`, when given, is held throughout: whoever
+    else takes keys in `locks` from another thread holds it too, so the keys a failed claim lets
+    go are only the ones it took."""
     free = capacity - len(locks.holding())
     if free <= 0:
         return []
     try:
-        return await asyncio.to_thread(_claim_or_let_go, locks, claim, free)
+        return await asyncio.to_thread(_guarded, guard, _claim_or_let_go, locks, claim, free)
     except Exception:  # noqa: BLE001 - keep the worker alive; the rows wait in the database
         logger.exception(failure)
         return []
+
+
+def _guarded(guard: Optional[threading.Lock], function: Callable[..., Row], *args) -> Row:
+    if guard is None:
+        return function(*args)
+    with guard:
+        return function(*args)
 
 
 def _claim_or_let_go(locks: KeyLocks, claim: Callable[[int], List[Row]], limit: int) -> List[Row]:

@@ -87,7 +87,11 @@ def claim_parents(session: Session, locks: KeyLocks, sender_ids: Iterable[str], 
             break
         if not locks.try_acquire(sender_id):
             continue
-        row = next_pending(session, sender_id)
+        try:
+            row = next_pending(session, sender_id)
+        except Exception:
+            locks.release(sender_id)
+            raise
         if row is None:  # another replica finished it between our read and our lock
             locks.release(sender_id)
             continue

@@ -15,14 +15,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Awaitable, Callable, List, Optional, Set, Tuple
 
+import sqlalchemy as sa
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.locks import KeyLocks
 from bot.dialogue.fail_closed_actions import ActionServerUnavailable
@@ -65,6 +67,9 @@ class InboxWorker:
         self._named: Set[str] = set()
         self._scan = True
         self._scan_on_release = False
+        # Held by whoever takes parents' locks from a thread (a claim, the webhook's `claim_in`),
+        # so a claim that fails lets go of exactly the parents it took.
+        self.claiming = threading.Lock()
 
     def wake(self, sender_id: Optional[str] = None) -> None:
         """A message was stored: for `sender_id` (claimed by name), or for anyone (scan)."""
@@ -87,9 +92,7 @@ class InboxWorker:
                 if scan:
                     scanned = loop.time()
                 for row in await self._next_rows(scan):
-                    task = asyncio.create_task(self._process(row))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                    self.start(row)
                 if not self._scan and not self._claimable():
                     with contextlib.suppress(asyncio.TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), max(0.0, scanned + POLL_SECONDS - loop.time()))
@@ -119,10 +122,32 @@ class InboxWorker:
             self._named.difference_update(named)
             claim = partial(self._claim_parents, named)
         rows = await claims.next_batch(self.locks, CONCURRENT_PARENTS, claim, logger,
-                                       "inbox worker: could not read the inbox; trying again")
+                                       "inbox worker: could not read the inbox; trying again", self.claiming)
         if scan and len(rows) >= free:
             self._scan_on_release = True
         return rows
+
+    def claim_in(self, session: Session, sender_id: str) -> Optional[InboundMessage]:
+        """Inside the transaction that stores a parent's message (the webhook's thread, holding
+        `claiming`): claim the parent's oldest pending message if this process has room and gets
+        the parent's lock. The caller commits, then hands the row to `start`, or lets go of what
+        it took if the commit fails."""
+        if len(self.locks.holding()) >= CONCURRENT_PARENTS:
+            return None
+        try:
+            rows = inbox.claim_parents(session, self.locks, [sender_id], 1)
+        except sa.exc.DBAPIError:
+            # The message must still be stored: the worker claims it later (a failed statement in
+            # `session` fails the store's commit anyway, and the webhook answers 503).
+            logger.warning("inbox worker: could not claim a new message at once; it waits in the inbox")
+            return None
+        return rows[0] if rows else None
+
+    def start(self, row: InboundMessage) -> None:
+        """Process a message claimed by `claim_in` and committed."""
+        task = asyncio.create_task(self._process(row))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _claim(self, limit: int) -> List[InboundMessage]:
         with self.sessions.begin() as session:
