@@ -22,6 +22,7 @@ from bot.config import PROJECT_ROOT
 from bot.risk import phrases as phrase_list
 from bot.risk.categories import Category, category_of_intent, intent_for
 from bot.risk.detector import Assessment, assess
+from bot.risk.matcher import index_of
 
 RISK_KEY = "risk"
 
@@ -55,6 +56,7 @@ class RiskDetector(GraphComponent):
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self.phrases = phrase_list.load(PROJECT_ROOT / config["phrases"])
+        index_of(self.phrases)  # built now, so a parent's first message does not wait for it
         self.model_threshold = float(config["model_threshold"])
         emergency = config.get("emergency_threshold")
         self.emergency_threshold = None if emergency is None else float(emergency)

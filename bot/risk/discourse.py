@@ -146,8 +146,9 @@ def sign_asked_about(words: Sequence[str], sign_start: int) -> bool:
     """An emergency sign told, then asked about, as not happening now: told as once, past,
     habitual, over or someone else's ("had a fit once, what causes that", "breathes fast
     sometimes, is that ok"), with nothing in the telling that says it may be going on now."""
-    asked = min((i for i in (_find(words, cue, sign_start + 1) for cue in EVALUATIVE_QUESTIONS)
-                 if i >= 0), default=-1)
+    present = set(words)  # only a question whose first word is in the message can be found
+    asked = min((i for i in (_find(words, cue, sign_start + 1) for cue in EVALUATIVE_QUESTIONS
+                             if cue[0] in present) if i >= 0), default=-1)
     if asked < 0:
         return False
     told = words[:asked]

@@ -8,10 +8,10 @@ are not risks. An emergency is never silenced by a negation, because its phrases
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import AbstractSet, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from bot.risk import discourse
 from bot.risk.categories import PRECEDENCE, Category
@@ -238,16 +238,59 @@ class Vocabulary:
         return found
 
 
-_VOCABULARIES: Dict[int, Tuple[PhraseList, Vocabulary]] = {}
+class EntryIndex:
+    """Which of the list's entries a message could match, from the list words it contains.
+
+    Trying all ~700 entries on every message took most of the phrase layer's time, yet
+    `find_span` finds a phrase only where each of its words occurs in `positions` (typos and
+    endings already forgiven there by `Vocabulary`), and an entry needs a phrase from each of its
+    groups. So an entry without that cannot match and is skipped; the rest are tried as before,
+    in list order, so what matches is exactly what trying every entry would give.
+    """
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self._entries = tuple(entries)
+        self._needs = tuple(tuple(tuple(frozenset(p) for p in g) for g in e.groups) for e in entries)
+        self._by_word: Dict[str, Set[int]] = defaultdict(set)
+        uses = Counter(w for e in entries for g in e.groups for p in g for w in set(p))
+        for index, entry in enumerate(entries):
+            for phrase in entry.groups[0]:
+                self._by_word[_rarest(phrase, uses)].add(index)
+
+    def candidates(self, present: AbstractSet[str]) -> List[Entry]:
+        """The entries, in list order, with a phrase in every group whose words are all `present`."""
+        filed = set().union(*(self._by_word.get(w, ()) for w in present))
+        return [self._entries[i] for i in sorted(filed)
+                if all(any(words <= present for words in group) for group in self._needs[i])]
 
 
-def vocabulary_of(phrases: PhraseList) -> Vocabulary:
-    """The list's index, built once per loaded list (keyed by identity: hashing the whole frozen
+def _rarest(phrase: Phrase, uses: Mapping[str, int]) -> str:
+    """The phrase's word used by fewest phrases in the list: an entry is filed under a word the
+    phrase cannot match without, and a rare one keeps a message's "i" or "baby" from bringing
+    along half the list. Ties go to the alphabetically first word, so the index is the same on
+    every load."""
+    return min(phrase, key=lambda w: (uses[w], w))
+
+
+@dataclass(frozen=True)
+class ListIndex:
+    """A loaded list's word index and entry index, built together at load."""
+
+    vocabulary: Vocabulary
+    entries: EntryIndex
+
+
+_INDEXES: Dict[int, Tuple[PhraseList, ListIndex]] = {}
+
+
+def index_of(phrases: PhraseList) -> ListIndex:
+    """The list's indexes, built once per loaded list (keyed by identity: hashing the whole frozen
     list on every message would cost more than the matching)."""
-    cached = _VOCABULARIES.get(id(phrases))
+    cached = _INDEXES.get(id(phrases))
     if cached is None or cached[0] is not phrases:
         words = (w for e in phrases.entries for g in e.groups + (e.unless,) for p in g for w in p)
-        cached = _VOCABULARIES[id(phrases)] = (phrases, Vocabulary(words))
+        index = ListIndex(Vocabulary(words), EntryIndex(phrases.entries))
+        cached = _INDEXES[id(phrases)] = (phrases, index)
     return cached[1]
 
 
@@ -285,8 +328,10 @@ def _cue_before(words: Sequence[str], index: int, cues: Iterable[Tuple[str, ...]
     """Whether any cue occurs in the same sentence before `index` (sentences are not kept, so the
     whole text before it counts; parents rarely punctuate anyway)."""
     before = tuple(words[:index])
+    present = set(before)  # most cues' first word is absent: skip them without a scan
     return any(
-        before[i:i + len(cue)] == cue for cue in cues for i in range(len(before) - len(cue) + 1)
+        before[i:i + len(cue)] == cue for cue in cues if cue[0] in present
+        for i in range(len(before) - len(cue) + 1)
     )
 
 
@@ -434,7 +479,9 @@ def is_denial(words: Sequence[str]) -> bool:
 
 
 def _opens_with_cue(words: Sequence[str], cues: Iterable[Tuple[str, ...]]) -> bool:
-    return any(tuple(words[i:i + len(cue)]) == cue for cue in cues for i in range(OPENING))
+    opening = set(words[:OPENING])  # a cue can start in the opening only if its first word is there
+    return any(tuple(words[i:i + len(cue)]) == cue for cue in cues if cue[0] in opening
+               for i in range(OPENING))
 
 
 def _left_with_carer(words: Sequence[str]) -> bool:
@@ -485,8 +532,10 @@ def best_match(text: str, phrases: PhraseList) -> Tuple[Optional[PhraseMatch], C
     parts = discourse.sentences(text)
     words = discourse.words_of(parts)
     urgent = is_urgent(words)  # once per message, not once per entry
-    positions = vocabulary_of(phrases).positions(words)
-    matches = (_match_entry(parts, words, positions, e, urgent) for e in phrases.entries)
+    index = index_of(phrases)
+    positions = index.vocabulary.positions(words)
+    candidates = index.entries.candidates(set(positions))
+    matches = (_match_entry(parts, words, positions, e, urgent) for e in candidates)
     asserted = [m for m in matches if m and m.asserted]
     match = min(asserted, key=lambda m: (PRECEDENCE.index(m.category), m.start), default=None)
     return match, read_context(text, words, urgent)
