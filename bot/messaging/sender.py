@@ -23,7 +23,6 @@ import json
 import logging
 import random
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -115,23 +114,13 @@ class OutboxSender:
         self.settings, self.sessions, self.locks = settings, sessions, locks
         self.request_timeout = request_timeout
         self.settle_after = dt.timedelta(seconds=2 * request_timeout)
-        self._wake = asyncio.Event()
         self._tasks: Set[asyncio.Task] = set()
-        # Recipients with a newly queued message, claimed by name instead of by scanning the
-        # outbox. A scan still runs at start, every POLL_SECONDS (messages queued by the dashboard,
-        # the action server or another replica), and when a recipient is let go after a claim
-        # that filled every free place.
-        self._named: Set[str] = set()
-        self._scan = True
-        self._scan_on_release = False
+        # Recipients with a newly queued message, named by the inbox worker, or a scan of the outbox.
+        self._demand = claims.Demand(locks, CONCURRENT_SENDS, POLL_SECONDS)
 
     def wake(self, address: Optional[str] = None) -> None:
         """Something was queued: to `address` (claimed by name), or to anyone (scan)."""
-        if address is None:
-            self._scan = True
-        else:
-            self._named.add(address)
-        self._wake.set()
+        self._demand.wake(address)
 
     async def run(self) -> None:
         """Send until cancelled; picks up whatever a previous process left queued."""
@@ -140,33 +129,21 @@ class OutboxSender:
         try:
             while not await self._settled(api):
                 await asyncio.sleep(POLL_SECONDS)
-            checked = scanned = loop.time()
+            checked = loop.time()
             while True:
-                self._wake.clear()
                 if loop.time() - checked > ORPHAN_CHECK_SECONDS:
                     await self._settled(api)
                     checked = loop.time()
-                if loop.time() - scanned >= POLL_SECONDS:
-                    self._scan = True
-                scan, self._scan = self._scan, False
-                if scan:
-                    scanned = loop.time()
-                for row, decision in await self._next_rows(scan):
+                for row, decision in await self._next_rows():
                     task = asyncio.create_task(self._send_all(api, row, decision))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
-                if not self._scan and not self._claimable():
-                    await self._sleep(max(0.0, scanned + POLL_SECONDS - loop.time()))
+                await self._demand.wait()
         finally:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await api.close()
-
-    def _claimable(self) -> bool:
-        """A named recipient this process does not hold, and room to take it."""
-        held = self.locks.holding()
-        return len(held) < CONCURRENT_SENDS and bool(self._named - held)
 
     async def _settled(self, api: TwilioApi) -> bool:
         """Settle what a process was sending when it died (this one before a restart, or another
@@ -222,32 +199,10 @@ class OutboxSender:
                 logger.warning("outbox message %s was in doubt and Twilio does not have it: queued again", row.id)
                 outbox.requeue(session, row.id)
 
-    async def _sleep(self, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(self._wake.wait(), seconds)
-        except asyncio.TimeoutError:
-            pass
-
-    async def _next_rows(self, scan: bool) -> List[Tuple[OutboundMessage, Plan]]:
-        """The next messages to send: by scanning the outbox, or those of the recipients named
-        since the last claim (one this process holds stays named until it is let go). None, and a
-        log line, while the database is unreachable."""
-        held = self.locks.holding()
-        free = CONCURRENT_SENDS - len(held)
-        if scan:
-            self._named.intersection_update(held)  # the scan finds the messages of the others
-            claim = self._due
-        else:
-            named = sorted(self._named - held)[:max(free, 0)]
-            if not named:
-                return []
-            self._named.difference_update(named)
-            claim = partial(self._due_for, named)
-        rows = await claims.next_batch(self.locks, CONCURRENT_SENDS, claim, logger,
-                                       "outbox sender: could not read the outbox; trying again")
-        if scan and len(rows) >= free:
-            self._scan_on_release = True
-        return rows
+    async def _next_rows(self) -> List[Tuple[OutboundMessage, Plan]]:
+        """The next messages to send (see `claims.Demand`); none while the database is unreachable."""
+        return await self._demand.next_batch(self._due, self._due_for, logger,
+                                             "outbox sender: could not read the outbox; trying again")
 
     def _due(self, limit: int) -> List[Tuple[OutboundMessage, Plan]]:
         """Claim the next messages and decide how to send each, in one transaction (if it is not
@@ -285,10 +240,7 @@ class OutboxSender:
         finally:
             # Only after the result is committed: the next holder must see it.
             await asyncio.to_thread(self.locks.release, address)
-            if self._scan_on_release:
-                self._scan_on_release, self._scan = False, True
-            if self._scan or self._named:
-                self._wake.set()  # room for a recipient left waiting, or a message came while held
+            self._demand.released()
 
     async def _send(self, api: TwilioApi, row: OutboundMessage, decision: Plan
                     ) -> Optional[Tuple[OutboundMessage, Plan]]:

@@ -17,7 +17,6 @@ import contextlib
 import logging
 import threading
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Awaitable, Callable, List, Optional, Set, Tuple
 
 import sqlalchemy as sa
@@ -59,73 +58,30 @@ class InboxWorker:
                  agent: Callable[[], Optional[Agent]], on_replies: Callable[[Optional[str]], None]) -> None:
         self.sessions, self.locks, self.on_new_message, self.agent, self.on_replies = (
             sessions, locks, on_new_message, agent, on_replies)
-        self._wake = asyncio.Event()
         self._tasks: Set[asyncio.Task] = set()
-        # Parents with a new message, claimed by name instead of by scanning the inbox. A scan
-        # still runs at start, every POLL_SECONDS, and when a parent is let go after a claim that
-        # filled every free place (more may be waiting than there was room for).
-        self._named: Set[str] = set()
-        self._scan = True
-        self._scan_on_release = False
+        # Parents with a new message, named by the webhook, or a scan of the inbox.
+        self._demand = claims.Demand(locks, CONCURRENT_PARENTS, POLL_SECONDS)
         # Held by whoever takes parents' locks from a thread (a claim, the webhook's `claim_in`),
         # so a claim that fails lets go of exactly the parents it took.
         self.claiming = threading.Lock()
 
     def wake(self, sender_id: Optional[str] = None) -> None:
         """A message was stored: for `sender_id` (claimed by name), or for anyone (scan)."""
-        if sender_id is None:
-            self._scan = True
-        else:
-            self._named.add(sender_id)
-        self._wake.set()
+        self._demand.wake(sender_id)
 
     async def run(self) -> None:
         """Process until cancelled, starting with whatever a previous process left pending."""
-        loop = asyncio.get_running_loop()
-        scanned = loop.time()
         try:
             while True:
-                self._wake.clear()
-                if loop.time() - scanned >= POLL_SECONDS:
-                    self._scan = True
-                scan, self._scan = self._scan, False
-                if scan:
-                    scanned = loop.time()
-                for row in await self._next_rows(scan):
+                for row in await self._demand.next_batch(
+                        self._claim, self._claim_parents, logger,
+                        "inbox worker: could not read the inbox; trying again", self.claiming):
                     self.start(row)
-                if not self._scan and not self._claimable():
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), max(0.0, scanned + POLL_SECONDS - loop.time()))
+                await self._demand.wait()
         finally:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    def _claimable(self) -> bool:
-        """A named parent this process does not hold, and room to take it."""
-        held = self.locks.holding()
-        return len(held) < CONCURRENT_PARENTS and bool(self._named - held)
-
-    async def _next_rows(self, scan: bool) -> List[InboundMessage]:
-        """The next messages to start: by scanning the inbox, or those of the parents named since
-        the last claim (a parent this process holds stays named until it is let go). None, and a
-        log line, while the database is unreachable."""
-        held = self.locks.holding()
-        free = CONCURRENT_PARENTS - len(held)
-        if scan:
-            self._named.intersection_update(held)  # the scan finds the messages of the others
-            claim = self._claim
-        else:
-            named = sorted(self._named - held)[:max(free, 0)]
-            if not named:
-                return []
-            self._named.difference_update(named)
-            claim = partial(self._claim_parents, named)
-        rows = await claims.next_batch(self.locks, CONCURRENT_PARENTS, claim, logger,
-                                       "inbox worker: could not read the inbox; trying again", self.claiming)
-        if scan and len(rows) >= free:
-            self._scan_on_release = True
-        return rows
 
     def claim_in(self, session: Session, sender_id: str) -> Optional[InboundMessage]:
         """Inside the transaction that stores a parent's message (the webhook's thread, holding
@@ -169,10 +125,7 @@ class InboxWorker:
         finally:
             # Only after the processed mark is committed: the next holder must see it.
             await asyncio.to_thread(self.locks.release, sender_id)
-            if self._scan_on_release:
-                self._scan_on_release, self._scan = False, True
-            if self._scan or self._named:
-                self._wake.set()  # room for a parent left waiting, or a message came while held
+            self._demand.released()
 
     async def _handle(self, row: InboundMessage) -> Optional[InboundMessage]:
         """Handle one message, retrying with backoff; returns the parent's next message, claimed."""

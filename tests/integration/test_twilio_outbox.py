@@ -276,7 +276,7 @@ def test_a_claim_the_sender_reaches_after_the_request_timeout_is_queued_again_no
             sender = OutboxSender(settings, sessions, locks, request_timeout=0.3)
             api = TwilioApi(settings)
             try:
-                [(row, decision)] = await sender._next_rows(scan=True)
+                [(row, decision)] = await sender._next_rows()
                 time.sleep(0.4)  # the event loop is blocked past the request timeout
                 await sender._send(api, row, decision)
             finally:
