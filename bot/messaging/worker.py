@@ -100,7 +100,8 @@ class InboxWorker:
         return rows[0] if rows else None
 
     def start(self, row: InboundMessage) -> None:
-        """Process a message claimed by `claim_in` and committed."""
+        """Process a claimed, committed message in a task of its own (from a claim by this loop,
+        or by the webhook's `claim_in`); the task lets go of the parent when it is done."""
         task = asyncio.create_task(self._process(row))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

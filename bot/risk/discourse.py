@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Sequence, Tuple
+from typing import Iterator, List, Sequence, Tuple
 
 from bot.risk.normalise import normalise
 
@@ -76,14 +76,19 @@ def _asks(words: Sequence[str], ended_with_question_mark: bool) -> bool:
     return len(words) > 1 and words[0] in ASKING_OPENERS and words[1] not in OPENER_NEGATIONS
 
 
+def _sentence_texts(text: str) -> Iterator[Tuple[str, str]]:
+    """Each sentence's raw text and the punctuation that ends it ("" for the last, unended one)."""
+    pieces = _SENTENCE_END.split(text)
+    for index in range(0, len(pieces), 2):
+        yield pieces[index], pieces[index + 1] if index + 1 < len(pieces) else ""
+
+
 def sentences(text: str) -> List[Sentence]:
     """The message's sentences, normalised; their words joined are the message's words."""
-    pieces = _SENTENCE_END.split(text)
     found: List[Sentence] = []
     start = 0
-    for index in range(0, len(pieces), 2):
-        ending = pieces[index + 1] if index + 1 < len(pieces) else ""
-        words = tuple(normalise(pieces[index]))
+    for piece, ending in _sentence_texts(text):
+        words = tuple(normalise(piece))
         if words:
             found.append(Sentence(start, words, _asks(words, "?" in ending)))
             start += len(words)
@@ -122,10 +127,8 @@ def states_about_self(text: str) -> bool:
     """Whether some sentence that does not ask has a clause about the speaker: "he kicked me",
     "i have not had any appointments", "my mum says i am an alcoholic". A question or another
     person's story that opens the message then does not make the rest of it hypothetical."""
-    pieces = _SENTENCE_END.split(text)
-    for index in range(0, len(pieces), 2):
-        ending = pieces[index + 1] if index + 1 < len(pieces) else ""
-        for clause in _clauses(pieces[index]):
+    for piece, ending in _sentence_texts(text):
+        for clause in _clauses(piece):
             if not _asks(clause, False) and "?" not in ending and FIRST_PERSON & set(clause):
                 return True
     return False
