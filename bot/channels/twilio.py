@@ -78,7 +78,7 @@ class TwilioChannel(InputChannel):
             self.sender = OutboxSender(self.settings, self.sessions, locks.KeyLocks(engine, locks.OUTBOX))
             # Advisory locks on PostgreSQL: several replicas may serve this webhook over one inbox.
             self.worker = InboxWorker(self.sessions, locks.KeyLocks(engine, locks.INBOX), on_new_message,
-                                      lambda: getattr(app.ctx, "agent", None), self.sender.wake)
+                                      lambda: getattr(app.ctx, "agent", None), self.sender)
             self._tasks = [asyncio.create_task(self.worker.run()), asyncio.create_task(self.sender.run())]
 
         @blueprint.listener("before_server_stop")

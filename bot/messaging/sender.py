@@ -1,7 +1,10 @@
 """Drains the outbox: sends each queued message through Twilio, in order per recipient.
 
 Runs as a task in the Rasa server's event loop; database work goes to a thread and the twilio
-client is asynchronous, so sending never blocks the loop that answers webhooks. A message that
+client is asynchronous, so sending never blocks the loop that answers webhooks. The inbox worker
+usually claims a parent's reply for this sender in the very transaction that queues it
+(`claim_in`), so the send starts the moment that commits; the sender's own claims (the recipients
+it is told about, and a scan every second) take whatever that did not. A message that
 never reached Twilio (no connection), 429 and 5xx are retried with exponential backoff; any other
 refusal is recorded on the row with Twilio's code (21610 opted out, 21617 too long, 63016 outside
 the WhatsApp window, …).
@@ -22,6 +25,7 @@ import datetime as dt
 import json
 import logging
 import random
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Set, Tuple
 
@@ -117,10 +121,47 @@ class OutboxSender:
         self._tasks: Set[asyncio.Task] = set()
         # Recipients with a newly queued message, named by the inbox worker, or a scan of the outbox.
         self._demand = claims.Demand(locks, CONCURRENT_SENDS, POLL_SECONDS)
+        # Held by whoever takes recipients' locks from a thread (a claim, the worker's `claim_in`),
+        # so a claim that fails lets go of exactly the recipients it took.
+        self.claiming = threading.Lock()
+        # The Twilio client while sending is allowed: only after the first settling pass, so
+        # nothing goes out before what a dead process left "sending" is known (`_settled`).
+        self._api: Optional[TwilioApi] = None
 
     def wake(self, address: Optional[str] = None) -> None:
         """Something was queued: to `address` (claimed by name), or to anyone (scan)."""
         self._demand.wake(address)
+
+    def claim_in(self, session: Session, address: str) -> Optional[Tuple[OutboundMessage, Plan]]:
+        """Inside the transaction that queued replies to `address` (the inbox worker's finish, in
+        its thread): claim the recipient's next message, if this sender is sending, has room and
+        gets the recipient's lock without waiting. The reply is then on its way as soon as that
+        transaction commits, without a wake-up, a thread hop and a transaction of its own. The
+        caller hands the result to `start` after the commit, or to `let_go` if it fails; on None
+        it calls `wake` as before."""
+        if self._api is None or not self.claiming.acquire(blocking=False):
+            return None
+        try:
+            if len(self.locks.holding()) >= CONCURRENT_SENDS or not self.locks.try_acquire(address):
+                return None
+            try:
+                job = self._next_for(session, address)
+            except Exception:
+                self.locks.release(address)
+                raise
+            if job is None:
+                self.locks.release(address)
+            return job
+        finally:
+            self.claiming.release()
+
+    def start(self, job: Tuple[OutboundMessage, Plan]) -> None:
+        """Send what `claim_in` claimed, now that its transaction has committed."""
+        self._spawn(self._api, *job)
+
+    def let_go(self, job: Tuple[OutboundMessage, Plan]) -> None:
+        """The transaction `claim_in` claimed in did not commit: free the recipient again."""
+        self.locks.release(job[0].to_address)
 
     async def run(self) -> None:
         """Send until cancelled; picks up whatever a previous process left queued."""
@@ -129,21 +170,26 @@ class OutboxSender:
         try:
             while not await self._settled(api):
                 await asyncio.sleep(POLL_SECONDS)
+            self._api = api
             checked = loop.time()
             while True:
                 if loop.time() - checked > ORPHAN_CHECK_SECONDS:
                     await self._settled(api)
                     checked = loop.time()
                 for row, decision in await self._next_rows():
-                    task = asyncio.create_task(self._send_all(api, row, decision))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                    self._spawn(api, row, decision)
                 await self._demand.wait()
         finally:
+            self._api = None
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await api.close()
+
+    def _spawn(self, api: TwilioApi, row: OutboundMessage, decision: Plan) -> None:
+        task = asyncio.create_task(self._send_all(api, row, decision))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _settled(self, api: TwilioApi) -> bool:
         """Settle what a process was sending when it died (this one before a restart, or another
@@ -202,7 +248,8 @@ class OutboxSender:
     async def _next_rows(self) -> List[Tuple[OutboundMessage, Plan]]:
         """The next messages to send (see `claims.Demand`); none while the database is unreachable."""
         return await self._demand.next_batch(self._due, self._due_for, logger,
-                                             "outbox sender: could not read the outbox; trying again")
+                                             "outbox sender: could not read the outbox; trying again",
+                                             self.claiming)
 
     def _due(self, limit: int) -> List[Tuple[OutboundMessage, Plan]]:
         """Claim the next messages and decide how to send each, in one transaction (if it is not

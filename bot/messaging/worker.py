@@ -17,7 +17,7 @@ import contextlib
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, List, Optional, Set, Tuple
+from typing import Any, Awaitable, Callable, List, Optional, Protocol, Set, Tuple
 
 import sqlalchemy as sa
 from rasa.core.agent import Agent
@@ -53,11 +53,23 @@ class Outcome:
     keyword: Optional[Keyword] = None
 
 
+class ReplySender(Protocol):
+    """Who sends the replies the worker queues (bot.messaging.sender.OutboxSender)."""
+
+    def claim_in(self, session: Session, address: str) -> Optional[Any]: ...
+
+    def start(self, job: Any) -> None: ...
+
+    def let_go(self, job: Any) -> None: ...
+
+    def wake(self, address: Optional[str] = None) -> None: ...
+
+
 class InboxWorker:
     def __init__(self, sessions: sessionmaker, locks: KeyLocks, on_new_message: Callable[[UserMessage], Awaitable],
-                 agent: Callable[[], Optional[Agent]], on_replies: Callable[[Optional[str]], None]) -> None:
-        self.sessions, self.locks, self.on_new_message, self.agent, self.on_replies = (
-            sessions, locks, on_new_message, agent, on_replies)
+                 agent: Callable[[], Optional[Agent]], replies: ReplySender) -> None:
+        self.sessions, self.locks, self.on_new_message, self.agent, self.replies = (
+            sessions, locks, on_new_message, agent, replies)
         self._tasks: Set[asyncio.Task] = set()
         # Parents with a new message, named by the webhook, or a scan of the inbox.
         self._demand = claims.Demand(locks, CONCURRENT_PARENTS, POLL_SECONDS)
@@ -208,32 +220,42 @@ class InboxWorker:
         return replies
 
     async def _finish(self, row: InboundMessage, outcome: Outcome, status: InboundStatus) -> Optional[InboundMessage]:
-        next_row, address = await asyncio.to_thread(self._commit, row, outcome, status)
-        if address is not None:
-            self.on_replies(address)
+        next_row, address, send = await asyncio.to_thread(self._commit, row, outcome, status)
+        if send is not None:
+            self.replies.start(send)
+        elif address is not None:
+            self.replies.wake(address)
         return next_row
 
     def _commit(self, row: InboundMessage, outcome: Outcome, status: InboundStatus
-                ) -> Tuple[Optional[InboundMessage], Optional[str]]:
+                ) -> Tuple[Optional[InboundMessage], Optional[str], Optional[Any]]:
         """Replies, opt-out changes and the processed mark in one transaction (nothing if done
-        already), which also claims the parent's next pending message, if any. Returns that
-        message and the address the replies are queued to."""
-        with self.sessions.begin() as session:
-            error = None if status == InboundStatus.PROCESSED else "gave up"
-            if not inbox.finish(session, row.id, status, error):
-                return None, None
-            if outcome.keyword == Keyword.OPT_OUT:
-                contacts.opt_out(session, row.sender_id)
-            elif outcome.keyword == Keyword.OPT_IN:
-                contacts.opt_in(session, row.sender_id)
-            address = None
-            if outcome.replies:
-                # One text, split only where the channel needs it: fewer messages, none out of order.
-                queued = outbox.queue_message(session, row.sender_id, "\n\n".join(outcome.replies),
-                                              origin=outcome.origin, inbound_id=row.id,
-                                              ignores_opt_out=outcome.keyword == Keyword.OPT_OUT)
-                address = queued[0].to_address
-            return inbox.next_pending(session, row.sender_id), address
+        already), which also claims the parent's next pending message, if any, and the first reply
+        for sending. Returns that message, the address the replies are queued to, and the claimed
+        reply (None: the sender is woken to claim it itself)."""
+        send = None
+        try:
+            with self.sessions.begin() as session:
+                error = None if status == InboundStatus.PROCESSED else "gave up"
+                if not inbox.finish(session, row.id, status, error):
+                    return None, None, None
+                if outcome.keyword == Keyword.OPT_OUT:
+                    contacts.opt_out(session, row.sender_id)
+                elif outcome.keyword == Keyword.OPT_IN:
+                    contacts.opt_in(session, row.sender_id)
+                address = None
+                if outcome.replies:
+                    # One text, split only where the channel needs it: fewer messages, none out of order.
+                    queued = outbox.queue_message(session, row.sender_id, "\n\n".join(outcome.replies),
+                                                  origin=outcome.origin, inbound_id=row.id,
+                                                  ignores_opt_out=outcome.keyword == Keyword.OPT_OUT)
+                    address = queued[0].to_address
+                    send = self.replies.claim_in(session, address)
+                return inbox.next_pending(session, row.sender_id), address, send
+        except Exception:
+            if send is not None:
+                self.replies.let_go(send)
+            raise
 
     def _record_attempt(self, message_id: int, error: str) -> None:
         with self.sessions.begin() as session:

@@ -28,6 +28,21 @@ MESSAGES_EACH = 8
 pytestmark = pytest.mark.postgres
 
 
+class RepliesStayQueued:
+    """The worker's reply sender where no outbox sender runs: replies stay queued in the outbox."""
+
+    def claim_in(self, session, address):
+        return None
+
+    def start(self, job):
+        raise AssertionError("claim_in claims nothing here")
+
+    let_go = start
+
+    def wake(self, address=None):
+        pass
+
+
 class _ReadyAgent:
     @staticmethod
     def is_ready() -> bool:
@@ -61,7 +76,7 @@ def _replica(url: str, ready, go, expected: int) -> None:
         await message.output_channel.send_text_message(message.sender_id, f"got {message.text}")
 
     async def main() -> None:
-        worker = InboxWorker(sessions, KeyLocks(engine_for(url), INBOX), handle, _ReadyAgent, lambda _address: None)
+        worker = InboxWorker(sessions, KeyLocks(engine_for(url), INBOX), handle, _ReadyAgent, RepliesStayQueued())
         ready.set()
         go.wait()
         task = asyncio.create_task(worker.run())

@@ -16,6 +16,7 @@ from bot.db.locks import INBOX, KeyLocks
 from bot.db.messaging import InboundMessage
 from bot.db.session import engine_for, session_factory
 from bot.messaging.worker import InboxWorker
+from tests.integration.test_replica_claiming import RepliesStayQueued
 from tests.integration.test_twilio_inbox import arrival
 
 
@@ -26,7 +27,7 @@ def channel(database_url, monkeypatch):
     channel = TwilioChannel(get_settings())
     channel.sessions = session_factory(database_url)
     locks = KeyLocks(engine_for(database_url), INBOX)
-    channel.worker = InboxWorker(channel.sessions, locks, None, lambda: None, lambda _address: None)
+    channel.worker = InboxWorker(channel.sessions, locks, None, lambda: None, RepliesStayQueued())
     yield channel
     locks.close()
     get_settings.cache_clear()

@@ -1,0 +1,127 @@
+"""The inbox worker claims a parent's reply for the sender in the transaction that queues it.
+
+On SQLite and PostgreSQL, with a real OutboxSender against the Twilio stub: the reply goes out
+although the sender's own claims (by name and by scan) take nothing, so the worker's claim is
+what sent it; a finish whose commit fails lets the recipient go and sends nothing; and a sender
+that has not finished settling what a dead process left "sending" is never handed a reply.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from bot.db.locks import INBOX, OUTBOX, KeyLocks
+from bot.db.messaging import InboundMessage, InboundStatus, OutboundMessage
+from bot.db.session import session_factory
+from bot.messaging import inbox
+from bot.messaging.sender import OutboxSender
+from bot.messaging.worker import InboxWorker, Outcome
+from tests.integration.test_twilio_inbox import arrival
+from tests.integration.test_twilio_outbox import stub_settings
+from tests.twilio_stub import TwilioStub
+
+
+@pytest.fixture
+def sessions(database_url):
+    return session_factory(database_url)
+
+
+def claimed_message(sessions, locks: KeyLocks) -> InboundMessage:
+    """A parent's message, stored and claimed as the webhook does."""
+    with sessions.begin() as session:
+        inbox.store(session, arrival("SM-1", body="is a sleeping bag ok"))
+        [row] = inbox.claim_parents(session, locks, ["sms-0001"], 1)
+    return row
+
+
+def sender_that_never_claims(settings, sessions, locks: KeyLocks) -> OutboxSender:
+    """A real sender whose own claims, by name and by scan, take nothing."""
+    sender = OutboxSender(settings, sessions, locks)
+    sender._due = lambda limit: []
+    sender._due_for = lambda addresses, limit: []
+    return sender
+
+
+async def until(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def test_a_reply_claimed_in_the_finishing_transaction_is_sent_without_the_senders_own_claim(database_url, sessions):
+    engine = sessions.kw["bind"]
+    inbox_locks, outbox_locks = KeyLocks(engine, INBOX), KeyLocks(engine, OUTBOX)
+    with TwilioStub() as stub:
+        sender = sender_that_never_claims(stub_settings(stub, database_url), sessions, outbox_locks)
+        worker = InboxWorker(sessions, inbox_locks, None, lambda: None, sender)
+
+        async def scenario() -> None:
+            task = asyncio.create_task(sender.run())
+            try:
+                await until(lambda: sender._api is not None)  # settled: sending is allowed
+                await worker._finish(claimed_message(sessions, inbox_locks), Outcome(["Yes, a well-fitting one."]),
+                                     InboundStatus.PROCESSED)
+                await until(lambda: len(stub.sent) == 1 and not outbox_locks.holding())
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+        asyncio.run(scenario())
+        assert stub.sent[0].body == "Yes, a well-fitting one."
+    with sessions() as session:
+        assert session.execute(sa.select(OutboundMessage.status)).scalars().all() == ["sent"]
+    inbox_locks.close()
+    outbox_locks.close()
+
+
+def test_a_finish_whose_commit_fails_lets_the_recipient_go_and_sends_nothing(database_url, sessions, monkeypatch):
+    engine = sessions.kw["bind"]
+    inbox_locks, outbox_locks = KeyLocks(engine, INBOX), KeyLocks(engine, OUTBOX)
+    with TwilioStub() as stub:
+        sender = sender_that_never_claims(stub_settings(stub, database_url), sessions, outbox_locks)
+        worker = InboxWorker(sessions, inbox_locks, None, lambda: None, sender)
+        row = claimed_message(sessions, inbox_locks)
+
+        def fail_after_the_reply_was_claimed(session, sender_id):
+            assert outbox_locks.holding() == {"+447700900001"}  # claim_in took the recipient
+            raise sa.exc.OperationalError("SELECT", {}, Exception("the database went away"))
+
+        async def scenario() -> None:
+            task = asyncio.create_task(sender.run())
+            try:
+                await until(lambda: sender._api is not None)
+                monkeypatch.setattr(inbox, "next_pending", fail_after_the_reply_was_claimed)
+                with pytest.raises(sa.exc.OperationalError):
+                    await worker._finish(row, Outcome(["Yes."]), InboundStatus.PROCESSED)
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+        asyncio.run(scenario())
+        assert stub.sent == []
+    assert outbox_locks.holding() == frozenset()
+    with sessions() as session:
+        assert session.execute(sa.select(sa.func.count()).select_from(OutboundMessage)).scalar_one() == 0
+        assert session.execute(sa.select(InboundMessage.status)).scalar_one() == "pending"
+    inbox_locks.close()
+    outbox_locks.close()
+
+
+def test_a_sender_that_has_not_settled_yet_is_not_handed_a_reply(database_url, sessions):
+    engine = sessions.kw["bind"]
+    inbox_locks, outbox_locks = KeyLocks(engine, INBOX), KeyLocks(engine, OUTBOX)
+    with TwilioStub() as stub:
+        sender = OutboxSender(stub_settings(stub, database_url), sessions, outbox_locks)  # not running
+        worker = InboxWorker(sessions, inbox_locks, None, lambda: None, sender)
+        asyncio.run(worker._finish(claimed_message(sessions, inbox_locks), Outcome(["Yes."]),
+                                   InboundStatus.PROCESSED))
+        assert stub.sent == []
+    assert outbox_locks.holding() == frozenset()
+    with sessions() as session:
+        assert session.execute(sa.select(OutboundMessage.status)).scalars().all() == ["queued"]
+    inbox_locks.close()
+    outbox_locks.close()
