@@ -7,7 +7,8 @@ Rasa and queues the replies in the outbox, which the sender drains through the t
 POST /webhooks/twilio/status records delivery statuses, signature-checked the same way.
 
 Without TWILIO_AUTH_TOKEN both refuse every request (403): an unsigned message is never accepted.
-The worker and the sender run as tasks in the Rasa server's event loop, started and stopped with it.
+The worker and the sender run as tasks in the Rasa server's event loop, started and stopped with it,
+beside the one that keeps the loaded model out of garbage collection (bot/gc_freeze.py).
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from bot.config import Settings, get_settings
 from bot.db import locks
 from bot.db.messaging import InboundMessage
 from bot.db.session import engine_for, session_factory
+from bot.gc_freeze import FreezeAfterEachModel
 from bot.messaging import inbox, outbox
 from bot.messaging.pseudonym import load_secret
 from bot.messaging.sender import OutboxSender
@@ -71,6 +73,7 @@ class TwilioChannel(InputChannel):
 
         @blueprint.listener("after_server_start")
         async def start_workers(app: Any, _loop: Any) -> None:
+            self._tasks = [asyncio.create_task(FreezeAfterEachModel(lambda: getattr(app.ctx, "agent", None)).run())]
             if not self.live:
                 logger.info("Twilio channel off: TWILIO_AUTH_TOKEN is not set; its webhook refuses requests")
                 return
@@ -79,7 +82,7 @@ class TwilioChannel(InputChannel):
             # Advisory locks on PostgreSQL: several replicas may serve this webhook over one inbox.
             self.worker = InboxWorker(self.sessions, locks.KeyLocks(engine, locks.INBOX), on_new_message,
                                       lambda: getattr(app.ctx, "agent", None), self.sender)
-            self._tasks = [asyncio.create_task(self.worker.run()), asyncio.create_task(self.sender.run())]
+            self._tasks += [asyncio.create_task(self.worker.run()), asyncio.create_task(self.sender.run())]
 
         @blueprint.listener("before_server_stop")
         async def stop_workers(_app: Any, _loop: Any) -> None:
