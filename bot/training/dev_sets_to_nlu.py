@@ -8,8 +8,8 @@ best non-risk intent a model trained without this file ranks it under (`--benign
 `out_of_scope` (`--benign out_of_scope`), or is left out (`--benign skip`).
 
 A text is left out when the rest of data/nlu already holds it (it would be a duplicate or a
-conflict), when a held-out set holds it (tests/evaluation/nlu/ and every other risk_dev set, so
-sets 8 and up keep measuring), when the training sets give it two labels, or when it has square
+conflict), when a held-out set holds it (tests/evaluation/nlu/, the blind risk test set and every
+other risk_dev set, so they keep measuring), when the training sets give it two labels, or when it has square
 brackets (Rasa would read them as an entity annotation). The output is rewritten whole on each run.
 """
 from __future__ import annotations
@@ -33,6 +33,9 @@ NLU_DIR = Path("data/nlu")
 # (bot/training/labelling.py), and a label written here would be lost when this file is regenerated.
 OUTPUT = NLU_DIR / "zz_risk_from_dev_sets.yml"
 HELD_OUT_NLU = Path("tests/evaluation/nlu")
+# The blind risk test set: its texts are compared here, never shown. Writers of sets 1-7 and of the
+# blind set sometimes wrote the same short message ("he hit me"); training on it would flatter the gate.
+BLIND_SET = Path("tests/evaluation/risk/risk_test_set.yml")
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
 BENIGN_MODES = ("model", "out_of_scope", "skip")
@@ -171,9 +174,12 @@ def header_text(sets: Sequence[str], benign: str, model: Optional[Path], min_con
 
 
 def excluded_texts(root: Path, output: Path, training_sets: Sequence[str]) -> Set[str]:
-    """Texts no generated example may repeat: the rest of data/nlu, and every held-out set."""
+    """Texts no generated example may repeat: the rest of data/nlu, and every held-out set (the
+    blind risk test set included)."""
     data_files = [p for p in sorted((root / NLU_DIR).glob("*.yml")) if p.resolve() != output.resolve()]
     held_out_dev = [p for p in sorted((root / DEV_DIR).glob("*.yml")) if p.name not in training_sets]
+    if (root / BLIND_SET).exists():
+        held_out_dev.append(root / BLIND_SET)
     held_out = {normalise(t) for p in held_out_dev for t, _ in load_labelled(p)}
     return nlu_texts(data_files) | nlu_texts(sorted((root / HELD_OUT_NLU).glob("*.yml"))) | held_out
 
