@@ -124,9 +124,9 @@ class TwilioChannel(InputChannel):
             sid, state = params.get("MessageSid", ""), params.get("MessageStatus", "")
             if not sid or not state:
                 return response.text("MessageSid and MessageStatus are required", status=400)
-            known = await asyncio.to_thread(self._record_status, sid, state, params.get("ErrorCode") or None)
-            if not known:
-                logger.info("Twilio status %s for unknown message %s ignored", state, sid)
+            recorded = await asyncio.to_thread(self._record_status, sid, state, params.get("ErrorCode") or None)
+            if not recorded:
+                logger.info("Twilio status %s (not a delivery status) for message %s ignored", state, sid)
             return response.text("", status=204)
 
         return blueprint

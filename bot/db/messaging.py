@@ -104,3 +104,21 @@ class OutboundMessage(Base):
     updated_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (sa.Index("ix_outbound_queue", "status", "to_address", "id"),)
+
+
+class EarlyStatus(Base):
+    """A delivery status Twilio reported before the send had recorded the message's sid.
+
+    Twilio may post a status callback before its answer to Messages.create has reached the sender
+    (`outbox.mark_sent` records the sid from that answer). Such a status is kept here, by sid, and
+    applied when the sid is recorded, instead of being lost. It holds no message text or number;
+    one whose sid is never recorded (a message another application sent from the same account) is
+    deleted after `outbox.EARLY_STATUS_KEPT`.
+    """
+
+    __tablename__ = "early_statuses"
+
+    twilio_sid = sa.Column(sa.String(64), primary_key=True)
+    status = sa.Column(sa.String(16), nullable=False)
+    error_code = sa.Column(sa.String(16))
+    received_at = sa.Column(sa.DateTime(timezone=True), nullable=False, default=utcnow, index=True)

@@ -18,8 +18,9 @@ from typing import Collection, Iterable, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from bot.db.dialect import insert_unless_exists
 from bot.db.locks import OTHER_REPLICAS_SLACK, KeyLocks
-from bot.db.messaging import OutboundMessage, OutboundStatus
+from bot.db.messaging import EarlyStatus, OutboundMessage, OutboundStatus
 from bot.db.models import utcnow
 from bot.messaging import contacts
 from bot.messaging.contacts import as_utc
@@ -34,6 +35,9 @@ _CALLBACK_STATUS = {"queued": "sent", "accepted": "sent", "sending": "sent", "se
                     "delivered": "delivered", "undelivered": "undelivered", "failed": "failed",
                     "read": "read"}
 _PROGRESS = {"sent": 1, "delivered": 2, "undelivered": 2, "failed": 2, "read": 3}
+# How long a status for a sid no message has is kept (`EarlyStatus`): the sender records a sid
+# within seconds of Twilio taking the message, so a day is plenty.
+EARLY_STATUS_KEPT = dt.timedelta(days=1)
 # Not yet sent or given up: a later message to the same recipient waits behind these.
 _WAITING = (OutboundStatus.QUEUED.value, OutboundStatus.SENDING.value)
 
@@ -168,10 +172,18 @@ def requeue(session: Session, message_id: int) -> None:
 
 
 def mark_sent(session: Session, message_id: int, twilio_sid: str, content_sid: Optional[str]) -> None:
+    """Record that Twilio took the message as `twilio_sid`, with any status Twilio reported for
+    that sid before now (`EarlyStatus`)."""
     now = utcnow()
+    status, error_code = OutboundStatus.SENT.value, None
+    early = session.get(EarlyStatus, twilio_sid)
+    if early is not None:
+        if _PROGRESS[early.status] >= _PROGRESS[status]:
+            status, error_code = early.status, early.error_code
+        session.delete(early)
     session.execute(sa.update(OutboundMessage).where(OutboundMessage.id == message_id).values(
-        status=OutboundStatus.SENT.value, twilio_sid=twilio_sid, content_sid=content_sid,
-        attempts=OutboundMessage.attempts + 1, sent_at=now, updated_at=now, error_code=None))
+        status=status, twilio_sid=twilio_sid, content_sid=content_sid,
+        attempts=OutboundMessage.attempts + 1, sent_at=now, updated_at=now, error_code=error_code))
 
 
 def mark_in_doubt(session: Session, message_id: int, error_code: str, error: str) -> None:
@@ -200,14 +212,30 @@ def mark_suppressed(session: Session, message_id: int, reason: str) -> None:
 
 
 def apply_status(session: Session, twilio_sid: str, status: str, error_code: Optional[str]) -> bool:
-    """Record a status callback; False if the sid is not ours or the status is unknown."""
+    """Record a status callback; False if the status is not a delivery status. A sid no message
+    has yet is kept as an early status for `mark_sent`: Twilio may report a message before the
+    sender has its answer to Messages.create."""
     ours = _CALLBACK_STATUS.get(status)
+    if ours is None:
+        return False
     row = session.execute(sa.select(OutboundMessage).where(OutboundMessage.twilio_sid == twilio_sid)
                           ).scalar_one_or_none()
-    if row is None or ours is None:
-        return False
-    if _PROGRESS[ours] >= _PROGRESS.get(row.status, 0):
-        row.status = ours
-        row.error_code = error_code or row.error_code
-        row.updated_at = utcnow()
+    target = row if row is not None else _early_status(session, twilio_sid)
+    if _PROGRESS[ours] >= _PROGRESS.get(target.status, 0):
+        target.status = ours
+        target.error_code = error_code or target.error_code
+        if row is not None:
+            row.updated_at = utcnow()
     return True
+
+
+def _early_status(session: Session, twilio_sid: str) -> EarlyStatus:
+    """The sid's early status row, new if there is none, locked until the transaction ends (two
+    callbacks for one sid may arrive together); early statuses older than EARLY_STATUS_KEPT are
+    deleted first (their sids were never ours). A callback committed in the same instant as the
+    send's sid can still miss it; that status is then lost as before."""
+    now = utcnow()
+    session.execute(sa.delete(EarlyStatus).where(EarlyStatus.received_at < now - EARLY_STATUS_KEPT))
+    insert_unless_exists(session, EarlyStatus.__table__, dict(twilio_sid=twilio_sid, status="", received_at=now))
+    return session.execute(sa.select(EarlyStatus).where(EarlyStatus.twilio_sid == twilio_sid)
+                           .with_for_update()).scalar_one()

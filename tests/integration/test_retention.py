@@ -177,18 +177,20 @@ def test_the_database_floor_and_the_settings_floor_agree():
 
 def test_the_migrations_have_one_head_and_downgrade_and_upgrade_again(database_url):
     config = alembic_config(database_url)
-    assert ScriptDirectory.from_config(config).get_heads() == ["0006_retention_runs_no_truncate"]
+    assert ScriptDirectory.from_config(config).get_heads() == ["0007_early_statuses"]
     from alembic import command
 
     command.downgrade(config, "0004_merge")
-    assert "retention_runs" not in sa.inspect(session_factory(database_url).kw["bind"]).get_table_names()
+    assert not {"retention_runs", "early_statuses"} & set(
+        sa.inspect(session_factory(database_url).kw["bind"]).get_table_names())
     with session_factory(database_url).begin() as session:
         session.add(AuditEntry(at=ago(3000), action="case_viewed"))
     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
         with session_factory(database_url).begin() as session:
             session.execute(sa.text("DELETE FROM audit_log"))
     upgrade(database_url)
-    assert "retention_runs" in sa.inspect(session_factory(database_url).kw["bind"]).get_table_names()
+    assert {"retention_runs", "early_statuses"} <= set(
+        sa.inspect(session_factory(database_url).kw["bind"]).get_table_names())
 
 
 def test_the_command_prints_counts_per_kind_as_json(sessions, database_url, records, tmp_path):

@@ -9,10 +9,11 @@ import time
 from typing import Callable
 
 import pytest
+import sqlalchemy as sa
 
 from bot.config import Settings, load_settings
 from bot.db.locks import OUTBOX, KeyLocks
-from bot.db.messaging import Channel, OutboundStatus
+from bot.db.messaging import Channel, EarlyStatus, OutboundStatus
 from bot.db.migrate import upgrade
 from bot.db.models import utcnow
 from bot.db.session import engine_for, session_factory
@@ -113,10 +114,39 @@ def test_status_callbacks_never_move_a_message_backwards(sessions):
     with sessions.begin() as session:
         assert outbox.apply_status(session, "SM123", "delivered", None)
         assert outbox.apply_status(session, "SM123", "sent", None)
-        assert not outbox.apply_status(session, "SM-not-ours", "delivered", None)
         assert not outbox.apply_status(session, "SM123", "exploded", None)
     with sessions.begin() as session:
         assert session.get(outbox.OutboundMessage, row_id).status == "delivered"
+
+
+def test_a_status_reported_before_the_send_recorded_its_sid_is_applied_when_it_is(sessions):
+    """Twilio can post the callback before its answer to Messages.create reaches the sender."""
+    add_contact(sessions, "sms-a", PARENT_SMS)
+    with sessions.begin() as session:
+        first_id, second_id = (row.id for row in (outbox.queue_message(session, "sms-a", text, origin="bot")[0]
+                                                   for text in ("First.", "Second.")))
+    with sessions.begin() as session:
+        assert outbox.apply_status(session, "SM-early", "delivered", None)
+        assert outbox.apply_status(session, "SM-early", "sent", None)  # late and out of order
+        assert outbox.apply_status(session, "SM-late", "undelivered", "30003")
+    with sessions.begin() as session:
+        outbox.mark_sent(session, first_id, "SM-early", None)
+        outbox.mark_sent(session, second_id, "SM-late", None)
+    with sessions() as session:
+        first, second = (session.get(outbox.OutboundMessage, i) for i in (first_id, second_id))
+        assert (first.status, first.error_code) == ("delivered", None)
+        assert (second.status, second.error_code) == ("undelivered", "30003")
+        assert session.execute(sa.select(sa.func.count()).select_from(EarlyStatus)).scalar_one() == 0
+
+
+def test_an_early_status_whose_sid_never_comes_is_deleted_after_a_day(sessions):
+    with sessions.begin() as session:
+        outbox.apply_status(session, "SM-other-app", "delivered", None)
+        session.get(EarlyStatus, "SM-other-app").received_at = utcnow() - outbox.EARLY_STATUS_KEPT - dt.timedelta(minutes=1)
+    with sessions.begin() as session:
+        outbox.apply_status(session, "SM-next", "sent", None)
+    with sessions() as session:
+        assert session.execute(sa.select(EarlyStatus.twilio_sid)).scalars().all() == ["SM-next"]
 
 
 def test_the_whatsapp_window_closes_24_hours_after_the_parents_last_message(sessions):
