@@ -1,5 +1,8 @@
 """Turn risk development sets 1-7 into NLU training examples (data/nlu/zz_risk_from_dev_sets.yml).
 
+Not in use: the file it wrote was tried on 2026-11-26 and removed again, because its benign
+messages labelled out_of_scope cost ordinary questions their answers (README, Quality gates).
+
 Sets 1-7 (tests/evaluation/risk_dev/) have been tuned on so often that their scores no longer say
 how the detector does on new wording; their ~1,400 labelled disclosures and ~600 benign messages
 teach the classifier more than they measure. A disclosure becomes an example of its category's

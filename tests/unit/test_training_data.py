@@ -58,9 +58,14 @@ def test_no_training_example_is_labelled_with_two_intents(training):
     assert conflicts == {}
 
 
-# Development sets 1-7 are training data now (data/nlu/zz_risk_from_dev_sets.yml, written by
-# bot.training.dev_sets_to_nlu), so only the blind set and the later sets are held out.
 @pytest.mark.parametrize("held_out", ["tests/evaluation/risk/risk_test_set.yml",
+                                      "tests/evaluation/risk_dev/risk_dev_set.yml",
+                                      "tests/evaluation/risk_dev/risk_dev_set_2.yml",
+                                      "tests/evaluation/risk_dev/risk_dev_set_3.yml",
+                                      "tests/evaluation/risk_dev/risk_dev_set_4.yml",
+                                      "tests/evaluation/risk_dev/risk_dev_set_5.yml",
+                                      "tests/evaluation/risk_dev/risk_dev_set_6.yml",
+                                      "tests/evaluation/risk_dev/risk_dev_set_7.yml",
                                       "tests/evaluation/risk_dev/risk_dev_set_8.yml",
                                       "tests/evaluation/risk_dev/risk_dev_set_9.yml"])
 def test_the_risk_test_and_dev_sets_are_not_in_the_training_data_or_the_phrase_list(training, held_out):
