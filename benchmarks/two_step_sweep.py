@@ -23,6 +23,7 @@ import numpy as np
 from benchmarks.__main__ import CONSENT_INTENTS
 from bot.config import get_settings
 from bot.evaluation import nlu, risk
+from bot.risk.examples import load_labelled
 
 DEV_SETS = Path("tests/evaluation/risk_dev")
 WORDS_CONFIDENCES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -88,7 +89,7 @@ def main(argv: List[str]) -> None:
     agent = Agent.load(argv[0] if argv else str(settings.model_path))
     root = settings.project_root
     examples = nlu.load_examples(root / nlu.TEST_SET_DIR)
-    pairs = [p for path in sorted((root / DEV_SETS).glob("*.yml")) for p in risk.load_test_set(path)]
+    pairs = [p for path in sorted((root / DEV_SETS).glob("*.yml")) for p in load_labelled(path)]
     bench = [e.text for e in examples if not e.intent.startswith("risk_") and e.intent not in CONSENT_INTENTS]
     answers = both_answers(agent, sorted({e.text for e in examples} | {t for t, _ in pairs}))
     outcomes = {t: (outcome(agent, t, w), outcome(agent, t, f)) for t, (w, f) in answers.items()}

@@ -5,7 +5,8 @@ kept apart from the training data and the phrase list. A missed emergency is the
 product can make, so its recall must be exactly 1.00. Its report shows only the figures, never the
 messages it got wrong: once someone reads those and tunes the phrases, the set stops measuring
 anything. Trainers score the development sets (tests/evaluation/risk_dev/) instead, whose reports
-list every error.
+list every error; earlier development sets became the risk classifier's training data
+(data/risk/examples/).
 """
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
-import yaml
-
 from bot.config import Settings
 from bot.evaluation.nlu import write_report
 from bot.evaluation.parsing import parse_all
 from bot.risk.categories import RISK_CATEGORIES, Category
+from bot.risk.examples import load_labelled
 
 TEST_SET = Path("tests/evaluation/risk/risk_test_set.yml")
 EMERGENCY_RECALL_GATE = 1.0
@@ -43,14 +43,6 @@ class RiskReport:
 
     def recall(self, category: Category) -> float:
         return next(s.recall for s in self.scores if s.category == category.value)
-
-
-def load_test_set(path: Path) -> List[Tuple[str, str]]:
-    """(text, expected category) pairs; benign messages expect "none"."""
-    with open(path, encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
-    pairs = [(t, c) for c, texts in document["categories"].items() for t in texts]
-    return pairs + [(t, Category.NONE.value) for t in document["benign"]]
 
 
 def score(pairs: Sequence[Tuple[str, str]], predicted: Sequence[str]) -> RiskReport:
@@ -107,7 +99,7 @@ def report_name(settings: Settings, test_set: Path) -> str:
 
 def evaluate(settings: Settings, test_set: Path = TEST_SET) -> RiskReport:
     """Score `test_set` (the blind set unless told otherwise); its errors are hidden if it is blind."""
-    pairs = load_test_set(settings.project_root / test_set)
+    pairs = load_labelled(settings.project_root / test_set)
     parsed = parse_all(settings.model_path, [t for t, _ in pairs])
     report = score(pairs, [p["risk"]["category"] for p in parsed])
     if is_blind(settings, test_set):

@@ -11,11 +11,15 @@ import math
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import TYPE_CHECKING, Dict, List, Sequence
 
 import numpy as np
 from scipy.special import erf
+from rasa.shared.nlu.constants import TEXT
 from threadpoolctl import threadpool_limits
+
+if TYPE_CHECKING:
+    from rasa.shared.nlu.training_data.message import Message
 
 LAYERS = 6
 HEADS = 12
@@ -150,3 +154,21 @@ def load() -> MiniLM:
     """
     threadpool_limits(limits=1, user_api="blas")
     return MiniLM(model_dir())
+
+
+# Where a message's embedding is kept once computed, so that the intent classifier and the risk
+# classifier, which both may need it, pay for it once. Not part of the parse output.
+EMBEDDING_KEY = "minilm_embedding"
+
+
+def has_embedding(message: "Message") -> bool:
+    return message.get(EMBEDDING_KEY) is not None
+
+
+def embedding_of(message: "Message", model: MiniLM) -> np.ndarray:
+    """The message's embedding (unscaled), computed on first use and kept on the message."""
+    embedding = message.get(EMBEDDING_KEY)
+    if embedding is None:
+        embedding = model.embed(message.get(TEXT) or "")
+        message.set(EMBEDDING_KEY, embedding)
+    return embedding

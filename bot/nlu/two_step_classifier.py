@@ -10,14 +10,11 @@ features plus the embedding. A message is scored by `words`; only when its best 
 deserves every signal the bot has), is the embedding computed and the message scored by `full`.
 With `words_confidence` above 1 every message takes the second step.
 
-Scoring is done here rather than by scikit-learn: both models' weights are kept in the layout a
-one-row sparse product reads without copying (scikit-learn copied the 48 x 27,000 matrix on every
-message, 3.7 ms), and the embedding's weights are applied separately, so the count features and
-the embedding are never stacked into one matrix. The probabilities equal scikit-learn's.
+Both are scored by bot.nlu.linear.LinearScorer. The embedding is kept on the message
+(bot.nlu.minilm.embedding_of), so the risk classifier after this one does not compute it again.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -30,10 +27,10 @@ from rasa.nlu.classifiers.classifier import IntentClassifier as RasaIntentClassi
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.special import softmax
 from sklearn.linear_model import LogisticRegression
 
 from bot.nlu import minilm
+from bot.nlu.linear import LinearScorer
 from bot.risk.categories import category_of_intent
 
 WORDS_FILE = "words.skops"
@@ -44,35 +41,6 @@ def new_regression(config: Dict[str, Any]) -> LogisticRegression:
     """The settings of Rasa's LogisticRegressionClassifier, which this component replaces."""
     return LogisticRegression(solver="lbfgs", max_iter=config["max_iter"], class_weight="balanced",
                               tol=config["tol"], random_state=config["random_state"])
-
-
-@dataclass
-class LinearScorer:
-    """A trained multinomial logistic regression, scored one message at a time.
-
-    `counts` is laid out so that `x @ counts` with a one-row CSR `x` reads it in place;
-    `embedding` is None for the words-only model."""
-
-    intents: np.ndarray
-    counts: np.ndarray  # (count features, intents), C order
-    embedding: Optional[np.ndarray]  # (embedding width, intents)
-    intercept: np.ndarray
-
-    @classmethod
-    def of(cls, regression: LogisticRegression, count_width: int) -> "LinearScorer":
-        if regression.coef_.shape[0] != len(regression.classes_):
-            raise ValueError("the intent classifier needs at least three intents")
-        weights = regression.coef_.T
-        embedding = np.ascontiguousarray(weights[count_width:]) if weights.shape[0] > count_width else None
-        return cls(regression.classes_, np.ascontiguousarray(weights[:count_width]), embedding,
-                   regression.intercept_)
-
-    def probabilities(self, counts: scipy.sparse.csr_matrix,
-                      embedding: Optional[np.ndarray] = None) -> np.ndarray:
-        scores = np.asarray(counts @ self.counts).ravel() + self.intercept
-        if self.embedding is not None:
-            scores += embedding @ self.embedding
-        return softmax(scores)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -156,7 +124,8 @@ class TwoStepIntentClassifier(GraphComponent, RasaIntentClassifier):
         words = self.words.probabilities(counts)
         if not self.needs_embedding(words):
             return words
-        return self.full.probabilities(counts, self.embed(message.get(TEXT) or ""))
+        embedding = minilm.embedding_of(message, self.embedder) * float(self.config["embedding_scale"])
+        return self.full.probabilities(counts, embedding)
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.words is None:

@@ -1,6 +1,7 @@
 """The Rasa NLU component that writes `risk` onto every parsed message.
 
-It runs last, after the FallbackClassifier, and is the one place that decides whether the message's
+It runs last, after the FallbackClassifier. Its model layer is the risk classifier's ranking
+(bot.risk.classifier). It is the one place that decides whether the message's
 intent is a risk intent: a risk found by either layer becomes the intent (`risk_<category>`, so
 the risk rules answer it, even if the classifier was unsure), and a risk intent the detector rejected
 (negated, hypothetical) is replaced by the best ordinary intent, or by `nlu_fallback` when that one
@@ -21,7 +22,8 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.config import PROJECT_ROOT
 from bot.risk import phrases as phrase_list
 from bot.risk.categories import Category, category_of_intent, intent_for
-from bot.risk.detector import Assessment, assess
+from bot.risk.classifier import RISK_RANKING_KEY
+from bot.risk.detector import Assessment, assess, blended_ranking
 from bot.risk.matcher import index_of
 
 RISK_KEY = "risk"
@@ -45,6 +47,15 @@ def decide_intent(message: Message, assessment: Assessment, fallback_threshold: 
     message.set(INTENT, dict(intent), add_to_output=True)
 
 
+def model_ranking(message: Message, intent_weight: float) -> List[Dict[str, Any]]:
+    """The risk classifier's ranking blended with the intent classifier's risk intents. A model
+    trained before the risk classifier existed (still in the registry, perhaps live) has only the
+    intent classifier's ranking, whose risk intents then play the part alone, as they did."""
+    intents = message.get(INTENT_RANKING_KEY) or []
+    risk = message.get(RISK_RANKING_KEY)
+    return blended_ranking(risk, intents, intent_weight) if risk else intents
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class RiskDetector(GraphComponent):
     """Adds `risk: {category, level, matched}` to each message; see bot.risk.detector."""
@@ -52,7 +63,7 @@ class RiskDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         return {"phrases": "data/risk/phrases.yml", "model_threshold": 0.5, "emergency_threshold": None,
-                "fallback_threshold": 0.25}
+                "fallback_threshold": 0.25, "intent_weight": 0.5}
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self.phrases = phrase_list.load(PROJECT_ROOT / config["phrases"])
@@ -61,6 +72,7 @@ class RiskDetector(GraphComponent):
         emergency = config.get("emergency_threshold")
         self.emergency_threshold = None if emergency is None else float(emergency)
         self.fallback_threshold = float(config["fallback_threshold"])
+        self.intent_weight = float(config["intent_weight"])
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -70,7 +82,7 @@ class RiskDetector(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            assessment = assess(text, message.get(INTENT_RANKING_KEY) or [], self.phrases,
+            assessment = assess(text, model_ranking(message, self.intent_weight), self.phrases,
                                 self.model_threshold, self.emergency_threshold)
             message.set(RISK_KEY, assessment.as_dict(), add_to_output=True)
             if message.get(INTENT):

@@ -14,6 +14,7 @@ from typing import Dict, List, Tuple
 from bot.config import Settings
 from bot.evaluation import nlu, risk
 from bot.evaluation.parsing import parse_all
+from bot.risk.examples import load_labelled
 
 EMERGENCY = "emergency"
 
@@ -83,7 +84,7 @@ def measure(settings: Settings, model_file: Path) -> Figures:
     """Score `model_file` on the held-out intent set and the blind risk set, loading it once."""
     root = settings.project_root
     examples = nlu.load_examples(root / nlu.TEST_SET_DIR)
-    pairs = risk.load_test_set(root / risk.TEST_SET)
+    pairs = load_labelled(root / risk.TEST_SET)
     parsed = parse_all(model_file, [e.text for e in examples] + [t for t, _ in pairs])
     intent_report = nlu.score(examples, [p["intent"]["name"] for p in parsed[:len(examples)]])
     risk_report = risk.score(pairs, [p["risk"]["category"] for p in parsed[len(examples):]])

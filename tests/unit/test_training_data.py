@@ -58,22 +58,23 @@ def test_no_training_example_is_labelled_with_two_intents(training):
     assert conflicts == {}
 
 
-@pytest.mark.parametrize("held_out", ["tests/evaluation/risk/risk_test_set.yml",
-                                      "tests/evaluation/risk_dev/risk_dev_set.yml",
-                                      "tests/evaluation/risk_dev/risk_dev_set_2.yml",
-                                      "tests/evaluation/risk_dev/risk_dev_set_3.yml",
-                                      "tests/evaluation/risk_dev/risk_dev_set_4.yml",
-                                      "tests/evaluation/risk_dev/risk_dev_set_5.yml",
-                                      "tests/evaluation/risk_dev/risk_dev_set_6.yml",
-                                      "tests/evaluation/risk_dev/risk_dev_set_7.yml",
-                                      "tests/evaluation/risk_dev/risk_dev_set_8.yml",
-                                      "tests/evaluation/risk_dev/risk_dev_set_9.yml"])
-def test_the_risk_test_and_dev_sets_are_not_in_the_training_data_or_the_phrase_list(training, held_out):
-    from bot.evaluation.risk import load_test_set
+RISK_EXAMPLES = PROJECT_ROOT / "data" / "risk" / "examples"
+HELD_OUT_RISK_SETS = ["tests/evaluation/risk/risk_test_set.yml"] + sorted(
+    str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "tests" / "evaluation" / "risk_dev").glob("*.yml"))
 
-    seen = {normalise(e.text) for e in training}
+
+def test_there_are_held_out_risk_development_sets():
+    assert len(HELD_OUT_RISK_SETS) >= 3
+
+
+@pytest.mark.parametrize("held_out", HELD_OUT_RISK_SETS)
+def test_the_risk_test_and_dev_sets_are_not_in_any_training_data_or_the_phrase_list(training, held_out):
+    """Not in the NLU examples, not in the risk classifier's labelled sets, not in the phrase list."""
+    from bot.risk.examples import load_directory, load_labelled
+
+    seen = {normalise(e.text) for e in training} | {normalise(t) for t, _ in load_directory(RISK_EXAMPLES)}
     phrase_file = normalise((PROJECT_ROOT / "data" / "risk" / "phrases.yml").read_text())
-    leaked = [text for text, _ in load_test_set(PROJECT_ROOT / held_out)
+    leaked = [text for text, _ in load_labelled(PROJECT_ROOT / held_out)
               if normalise(text) in seen or f" {normalise(text)} " in f" {phrase_file} "]
     if "risk_dev" in held_out:
         assert leaked == []
@@ -82,9 +83,21 @@ def test_the_risk_test_and_dev_sets_are_not_in_the_training_data_or_the_phrase_l
         assert count == 0, f"{count} blind test message(s) appear in the training data or phrase list"
 
 
-def test_the_risk_test_set_has_40_per_category_and_150_benign():
-    from bot.evaluation.risk import TEST_SET, load_test_set
+def test_every_labelled_risk_example_set_loads_with_known_categories():
+    from bot.risk.categories import Category
+    from bot.risk.examples import example_files, load_labelled
 
-    counts = Counter(category for _, category in load_test_set(PROJECT_ROOT / TEST_SET))
+    files = example_files(RISK_EXAMPLES)
+    assert files
+    for path in files:
+        categories = {category for _, category in load_labelled(path)}
+        assert categories <= {c.value for c in Category}, path.name
+
+
+def test_the_risk_test_set_has_40_per_category_and_150_benign():
+    from bot.evaluation.risk import TEST_SET
+    from bot.risk.examples import load_labelled
+
+    counts = Counter(category for _, category in load_labelled(PROJECT_ROOT / TEST_SET))
     assert counts.pop("none") >= 150
     assert len(counts) == 8 and min(counts.values()) >= 40

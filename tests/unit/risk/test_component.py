@@ -1,7 +1,9 @@
-"""The risk component makes the intent agree with the assessment and leaves the ranking alone."""
+"""The risk component blends both classifiers, makes the intent agree with the assessment, and
+leaves the intent ranking alone."""
+import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.risk.component import decide_intent
+from bot.risk.component import decide_intent, model_ranking
 from bot.risk.detector import NO_RISK, Assessment
 
 RANKING = [{"name": "risk_domestic_abuse", "confidence": 0.6},
@@ -35,3 +37,17 @@ def test_an_ordinary_intent_without_risk_is_left_alone():
     m = message({"name": "greet", "confidence": 0.9})
     decide_intent(m, NO_RISK, fallback_threshold=0.25)
     assert m.get("intent") == {"name": "greet", "confidence": 0.9}
+
+
+def test_the_model_layer_is_the_mean_of_both_classifiers_risks():
+    m = message({"name": "sleep_sofa", "confidence": 0.3})
+    m.set("risk_ranking", [{"name": "risk_domestic_abuse", "confidence": 0.2}, {"name": "none", "confidence": 0.7},
+                           {"name": "risk_emergency", "confidence": 0.1}])
+    blended = {r["name"]: r["confidence"] for r in model_ranking(m, intent_weight=0.5)}
+    assert blended == pytest.approx({"risk_domestic_abuse": 0.4, "risk_emergency": 0.05, "none": 0.55})
+    assert model_ranking(m, intent_weight=0.5)[0]["name"] == "none"
+
+
+def test_a_model_without_the_risk_classifier_uses_the_intent_ranking_alone():
+    m = message(RANKING[0])
+    assert model_ranking(m, intent_weight=0.5) == RANKING

@@ -1,0 +1,43 @@
+"""A trained multinomial logistic regression, scored one message at a time without scikit-learn.
+
+Scoring here rather than with `predict_proba`: the weights are kept in the layout a one-row sparse
+product reads without copying (scikit-learn copied the 48 x 27,000 matrix on every message,
+3.7 ms), and an embedding's weights are applied separately, so count features and embedding are
+never stacked into one matrix. The probabilities equal scikit-learn's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+import scipy.sparse
+from scipy.special import softmax
+from sklearn.linear_model import LogisticRegression
+
+
+@dataclass
+class LinearScorer:
+    """`counts` is laid out so that `x @ counts` with a one-row CSR `x` reads it in place;
+    `embedding` is None for a model trained on the count features alone."""
+
+    intents: np.ndarray
+    counts: np.ndarray  # (count features, classes), C order
+    embedding: Optional[np.ndarray]  # (embedding width, classes)
+    intercept: np.ndarray
+
+    @classmethod
+    def of(cls, regression: LogisticRegression, count_width: int) -> "LinearScorer":
+        if regression.coef_.shape[0] != len(regression.classes_):
+            raise ValueError("a multinomial scorer needs at least three classes")
+        weights = regression.coef_.T
+        embedding = np.ascontiguousarray(weights[count_width:]) if weights.shape[0] > count_width else None
+        return cls(regression.classes_, np.ascontiguousarray(weights[:count_width]), embedding,
+                   regression.intercept_)
+
+    def probabilities(self, counts: scipy.sparse.csr_matrix,
+                      embedding: Optional[np.ndarray] = None) -> np.ndarray:
+        scores = np.asarray(counts @ self.counts).ravel() + self.intercept
+        if self.embedding is not None:
+            scores += embedding @ self.embedding
+        return softmax(scores)
