@@ -30,12 +30,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
 from bot.nlu import minilm
-from bot.nlu.linear import LinearScorer
+from bot.nlu.linear import LinearScorer, dump_pair, load_pair
 from bot.risk.categories import category_of_intent
-
-WORDS_FILE = "words.skops"
-FULL_FILE = "full.skops"
-
 
 def new_regression(config: Dict[str, Any]) -> LogisticRegression:
     """The settings of Rasa's LogisticRegressionClassifier, which this component replaces."""
@@ -92,21 +88,15 @@ class TwoStepIntentClassifier(GraphComponent, RasaIntentClassifier):
         return self._resource
 
     def _persist(self, words: LogisticRegression, full: LogisticRegression) -> None:
-        import skops.io as sio
-
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(words, directory / WORDS_FILE)
-            sio.dump(full, directory / FULL_FILE)
+            dump_pair(directory, words, full)
 
     @classmethod
     def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "TwoStepIntentClassifier":
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as directory:
-                # Only types skops trusts by default (a LogisticRegression needs no others).
-                words, full = (sio.load(directory / name) for name in (WORDS_FILE, FULL_FILE))
+                words, full = load_pair(directory)
         except ValueError:  # nothing was persisted: trained without intent examples
             return cls(config, model_storage, resource)
         width = words.coef_.shape[1]

@@ -48,7 +48,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.config import PROJECT_ROOT
 from bot.nlu import minilm
-from bot.nlu.linear import LinearScorer
+from bot.nlu.linear import LinearScorer, dump_pair, load_pair
 from bot.risk.categories import Category, category_of_intent, intent_for
 from bot.risk.examples import example_files, load_directory
 from bot.risk.normalise import normalise
@@ -56,8 +56,6 @@ from bot.risk.normalise import normalise
 RISK_RANKING_KEY = "risk_ranking"
 NONE_LABEL = Category.NONE.value
 FEATURES_FILE = "text_features.npz"
-WORDS_FILE = "words.skops"
-FULL_FILE = "full.skops"
 
 
 def label_of_intent(intent: str) -> str:
@@ -223,23 +221,18 @@ class RiskClassifier(GraphComponent):
                                   class_weight=class_weights(labels, float(self.config["class_weight_power"])))
 
     def _persist(self, features: TextFeatures, words: LogisticRegression, full: LogisticRegression) -> None:
-        import skops.io as sio
-
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(directory / FEATURES_FILE, **features.to_arrays())
-            sio.dump(words, directory / WORDS_FILE)
-            sio.dump(full, directory / FULL_FILE)
+            dump_pair(directory, words, full)
 
     @classmethod
     def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "RiskClassifier":
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as directory:
                 with np.load(directory / FEATURES_FILE, allow_pickle=False) as arrays:
                     features = TextFeatures.from_arrays(dict(arrays))
-                words, full = (sio.load(directory / name) for name in (WORDS_FILE, FULL_FILE))
+                words, full = load_pair(directory)
         except ValueError:  # nothing was persisted: trained without examples
             return cls(config, model_storage, resource)
         width = features.width

@@ -12,6 +12,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.two_step_classifier import TwoStepIntentClassifier, count_features
+from tests.unit.counting_embedder import CountingEmbedder
 
 WIDTH = 30
 # Three or more intents: two would give scikit-learn a one-row weight matrix.
@@ -36,17 +37,6 @@ def _training_data() -> TrainingData:
     # Each intent owns ten feature columns, so the words-only model separates them sharply.
     return TrainingData([_message(text, 10 * i + j, intent)
                          for i, (intent, texts) in enumerate(TEXTS.items()) for j, text in enumerate(texts)])
-
-
-class CountingEmbedder:
-    """The real MiniLM, counting how often a reply needed it."""
-
-    def __init__(self, embedder) -> None:
-        self.embedder, self.calls = embedder, 0
-
-    def embed(self, text: str) -> np.ndarray:
-        self.calls += 1
-        return self.embedder.embed(text)
 
 
 @pytest.fixture(scope="module")

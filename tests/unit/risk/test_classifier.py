@@ -11,6 +11,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import minilm
 from bot.risk.classifier import RISK_RANKING_KEY, RiskClassifier, TextFeatures, class_weights
+from tests.unit.counting_embedder import CountingEmbedder
 
 NLU = {
     "greet": ["hello there", "hi", "hiya", "good morning", "hey you"],
@@ -105,15 +106,6 @@ def test_editing_a_labelled_set_changes_the_fingerprint(tmp_path):
     before = RiskClassifier.fingerprint_addon({"examples": str(tmp_path)})
     (tmp_path / "set_01.yml").write_text(SET.replace("teething", "colic"))
     assert RiskClassifier.fingerprint_addon({"examples": str(tmp_path)}) != before
-
-
-class CountingEmbedder:
-    def __init__(self, embedder) -> None:
-        self.embedder, self.calls = embedder, 0
-
-    def embed(self, text: str) -> np.ndarray:
-        self.calls += 1
-        return self.embedder.embed(text)
 
 
 def test_an_embedding_the_intent_classifier_computed_is_used_and_not_computed_again(storage, examples):
