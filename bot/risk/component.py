@@ -1,7 +1,8 @@
 """The Rasa NLU component that writes `risk` onto every parsed message.
 
-It runs last, after the FallbackClassifier. Its model layer is the risk classifier's ranking
-(bot.risk.classifier). It is the one place that decides whether the message's
+It runs last, after the FallbackClassifier. Its model layer is the mean of the risk classifier's
+ranking (bot.risk.classifier) and the intent classifier's risk intents; see
+bot.risk.detector.blended_ranking. It is the one place that decides whether the message's
 intent is a risk intent: a risk found by either layer becomes the intent (`risk_<category>`, so
 the risk rules answer it, even if the classifier was unsure), and a risk intent the detector rejected
 (negated, hypothetical) is replaced by the best ordinary intent, or by `nlu_fallback` when that one

@@ -45,7 +45,8 @@ def blended_ranking(risk_ranking: List[Dict[str, Any]], intent_ranking: List[Dic
     it lumps every ordinary question into "none", so it reads some questions near a risk ("can we
     sleep on the settee together") as disclosures; the intent classifier weighs each such question
     against its own answer. On development sets 10-13 (trained on sets 1-9), the mean kept most of
-    the risk classifier's recall and halved its ordinary held-out questions read as risks."""
+    the risk classifier's recall and cut the ordinary held-out questions it read as risks from 34 of
+    661 to 14 (7 with the intent classifier alone)."""
     from_intents = {r["name"]: r.get("confidence", 0.0) for r in intent_ranking
                     if category_of_intent(r.get("name"))}
     blended = [{"name": r["name"], "confidence": (1 - intent_weight) * r.get("confidence", 0.0)
