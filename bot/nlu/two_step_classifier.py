@@ -79,7 +79,8 @@ class TwoStepIntentClassifier(GraphComponent, RasaIntentClassifier):
         if not examples:
             return self._resource
         counts = scipy.sparse.vstack([count_features(e) for e in examples]).tocsr()
-        embeddings = np.stack([self.embed(e.get(TEXT)) for e in examples])
+        scale = float(self.config["embedding_scale"])
+        embeddings = self.embedder.embed_all([e.get(TEXT) for e in examples]) * scale
         intents = [e.get(INTENT) for e in examples]
         words = new_regression(self.config).fit(counts, intents)
         full = new_regression(self.config).fit(scipy.sparse.hstack([counts, embeddings]).tocsr(), intents)

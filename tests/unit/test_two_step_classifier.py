@@ -123,3 +123,17 @@ def test_a_message_with_no_count_features_is_still_classified(storage):
 def test_weights_are_laid_out_so_scoring_copies_nothing(storage):
     classifier = _loaded(storage)
     assert classifier.words.counts.flags["C_CONTIGUOUS"] and classifier.full.counts.flags["C_CONTIGUOUS"]
+
+
+def test_training_embeds_each_text_once_even_when_the_next_component_embeds_it_again(monkeypatch):
+    from bot.nlu import minilm
+
+    model = minilm.load()
+    counting = CountingEmbedder(minilm.MiniLM(minilm.model_dir()))
+    monkeypatch.setattr(model, "embed", counting.embed)
+    monkeypatch.setattr(model, "_last_embedded", {})
+    first = model.embed_all(["hello there", "she is floppy", "hello there"])
+    second = model.embed_all(["she is floppy", "thank you"])
+    assert counting.calls == 3
+    np.testing.assert_array_equal(first[1], second[0])
+    np.testing.assert_array_equal(first[0], first[2])
