@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 LAYERS = 6
 HEADS = 12
 MAX_TOKENS = 128
+# Texts embedded together by MiniLM.embed_all (sorted by length, so there is little padding).
+BATCH_SIZE = 32
 
 
 def model_dir() -> Path:
@@ -104,23 +106,28 @@ class MiniLM:
         self._last_embedded: Dict[str, np.ndarray] = {}  # see embed_all
 
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x @ self.w[f"{name}.weight"].T + self.w[f"{name}.bias"]
+        """One matrix product over every token of the batch: NumPy hands a 2-D product to BLAS,
+        while a stacked 3-D one over views may fall back to a slow loop."""
+        flat = x.reshape(-1, x.shape[-1]) @ self.w[f"{name}.weight"].T + self.w[f"{name}.bias"]
+        return flat.reshape(*x.shape[:-1], -1)
 
-    def _layer(self, x: np.ndarray, i: int) -> np.ndarray:
+    def _layer(self, x: np.ndarray, i: int, key_bias: np.ndarray) -> np.ndarray:
+        """One encoder layer over a batch `x` (texts, tokens, width); `key_bias` (texts, 1, 1,
+        tokens) is 0 for a real token and very negative for padding, so no token attends to it."""
         p = f"encoder.layer.{i}"
-        tokens, width = x.shape
+        texts, tokens, width = x.shape
         head = width // HEADS
 
         def split(t: np.ndarray) -> np.ndarray:
-            return t.reshape(tokens, HEADS, head).transpose(1, 0, 2)
+            return np.ascontiguousarray(t.reshape(texts, tokens, HEADS, head).transpose(0, 2, 1, 3))
 
         q = split(self._linear(x, f"{p}.attention.self.query"))
         k = split(self._linear(x, f"{p}.attention.self.key"))
         v = split(self._linear(x, f"{p}.attention.self.value"))
-        scores = q @ k.transpose(0, 2, 1) / math.sqrt(head)
+        scores = q @ k.transpose(0, 1, 3, 2) / math.sqrt(head) + key_bias
         scores = np.exp(scores - scores.max(-1, keepdims=True))
         context = (scores / scores.sum(-1, keepdims=True)) @ v
-        context = context.transpose(1, 0, 2).reshape(tokens, width)
+        context = context.transpose(0, 2, 1, 3).reshape(texts, tokens, width)
         x = _layer_norm(x + self._linear(context, f"{p}.attention.output.dense"),
                         self.w[f"{p}.attention.output.LayerNorm.weight"],
                         self.w[f"{p}.attention.output.LayerNorm.bias"])
@@ -128,25 +135,45 @@ class MiniLM:
         return _layer_norm(x + self._linear(hidden, f"{p}.output.dense"),
                            self.w[f"{p}.output.LayerNorm.weight"], self.w[f"{p}.output.LayerNorm.bias"])
 
-    def embed(self, text: str) -> np.ndarray:
-        """A unit-length 384-number vector for `text` (mean of the token vectors, normalised)."""
-        ids = np.array(self.tokenizer.encode(text))
+    def _encode(self, token_ids: Sequence[List[int]]) -> np.ndarray:
+        """Unit-length embeddings (mean of each text's token vectors) of texts already tokenised,
+        run together: padded to the longest, with the padding masked out of attention and the mean."""
+        length = max(len(ids) for ids in token_ids)
+        ids = np.zeros((len(token_ids), length), dtype=np.int64)
+        real = np.zeros((len(token_ids), length), dtype=bool)
+        for row, text_ids in enumerate(token_ids):
+            ids[row, : len(text_ids)] = text_ids
+            real[row, : len(text_ids)] = True
         x = (self.w["embeddings.word_embeddings.weight"][ids]
-             + self.w["embeddings.position_embeddings.weight"][: len(ids)]
+             + self.w["embeddings.position_embeddings.weight"][:length]
              + self.w["embeddings.token_type_embeddings.weight"][0])
         x = _layer_norm(x, self.w["embeddings.LayerNorm.weight"], self.w["embeddings.LayerNorm.bias"])
+        key_bias = np.where(real, 0.0, -1e9).astype(np.float32)[:, None, None, :]
         for i in range(LAYERS):
-            x = self._layer(x, i)
-        pooled = x.mean(0)
-        return (pooled / np.linalg.norm(pooled)).astype(np.float32)
+            x = self._layer(x, i, key_bias)
+        pooled = (x * real[..., None]).sum(1) / real.sum(1, keepdims=True)
+        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
+
+    def embed(self, text: str) -> np.ndarray:
+        """A unit-length 384-number vector for `text` (mean of the token vectors, normalised)."""
+        return self._encode([self.tokenizer.encode(text)])[0]
 
     def embed_all(self, texts: Sequence[str]) -> np.ndarray:
-        """Embeddings of many texts, as for training. In one training run the intent classifier and
-        then the risk classifier embed the same NLU examples (about 2,600, some 45 s of CPU); the
-        texts of the previous call are kept, so the second pays only for its own. Only one call's
-        texts are kept, so a long-lived process does not grow with each training."""
+        """Embeddings of many texts, as for training: the same vectors as `embed`, to float
+        rounding, computed BATCH_SIZE texts of similar length at a time, because one text's dozen
+        tokens leave the matrix products mostly overhead.
+
+        In one training run the intent classifier and then the risk classifier embed the same NLU
+        examples (about 2,600); the texts of the previous call are kept, so the second pays only
+        for its own. Only one call's texts are kept, so a long-lived process does not grow with
+        each training."""
         previous = self._last_embedded
-        embedded = {t: previous[t] if t in previous else self.embed(t) for t in dict.fromkeys(texts)}
+        new = [t for t in dict.fromkeys(texts) if t not in previous]
+        tokenised = sorted(((self.tokenizer.encode(t), t) for t in new), key=lambda pair: len(pair[0]))
+        embedded = {t: previous[t] for t in dict.fromkeys(texts) if t in previous}
+        for start in range(0, len(tokenised), BATCH_SIZE):
+            batch = tokenised[start: start + BATCH_SIZE]
+            embedded.update(zip((t for _, t in batch), self._encode([ids for ids, _ in batch])))
         self._last_embedded = embedded
         return np.stack([embedded[t] for t in texts])
 

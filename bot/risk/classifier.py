@@ -4,7 +4,7 @@ Why a second classifier. The intent classifier must put every message into one o
 intents, and the risk development sets' benign messages ("this baby is killing me haha", "my
 friend's baby died of SIDS years ago") have no intent of their own: labelling them with guessed
 intents pulled ordinary questions away from their answers (the sofa question lost its advice, see
-README "Risk detection"). This classifier asks one question, so its "none" class can hold every
+README "Quality gates"). This classifier asks one question, so its "none" class can hold every
 message that is not a disclosure: every non-risk NLU example, and the benign messages of the
 labelled sets in data/risk/examples/, which are the hard negatives the intent classifier never sees.
 Its risk classes learn from the risk intents' NLU examples and the sets' disclosures. The intent
@@ -24,7 +24,8 @@ fully balanced, 0 unweighted. Disclosures are a few hundred examples per categor
 thousand of "none", and unweighted the rarer categories were missed.
 
 The result is `risk_ranking` on the message, in the intent ranking's form with `risk_<category>`
-and `none` as names; bot.risk.component reads it instead of the intent ranking.
+and `none` as names; bot.risk.component blends it with the intent ranking's `risk_*` probabilities
+(bot.risk.detector.blended_ranking).
 """
 from __future__ import annotations
 

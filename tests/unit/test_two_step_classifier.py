@@ -128,12 +128,22 @@ def test_weights_are_laid_out_so_scoring_copies_nothing(storage):
 def test_training_embeds_each_text_once_even_when_the_next_component_embeds_it_again(monkeypatch):
     from bot.nlu import minilm
 
-    model = minilm.load()
-    counting = CountingEmbedder(minilm.MiniLM(minilm.model_dir()))
-    monkeypatch.setattr(model, "embed", counting.embed)
-    monkeypatch.setattr(model, "_last_embedded", {})
+    model = minilm.MiniLM(minilm.model_dir())
+    encoded = []
+    encode = model._encode
+    monkeypatch.setattr(model, "_encode", lambda token_ids: encoded.extend(token_ids) or encode(token_ids))
     first = model.embed_all(["hello there", "she is floppy", "hello there"])
     second = model.embed_all(["she is floppy", "thank you"])
-    assert counting.calls == 3
+    assert len(encoded) == 3
     np.testing.assert_array_equal(first[1], second[0])
     np.testing.assert_array_equal(first[0], first[2])
+
+
+def test_embedding_texts_together_gives_each_the_vector_it_gets_alone():
+    """embed_all pads a batch to its longest text; the padding must not reach any text's vector."""
+    from bot.nlu import minilm
+
+    model = minilm.load()
+    texts = ["hi", "she is floppy and wont wake up", "is it ok to bed share after one glass of wine at a wedding"]
+    together = model.embed_all(texts)
+    np.testing.assert_allclose(together, np.stack([model.embed(t) for t in texts]), atol=1e-5)
