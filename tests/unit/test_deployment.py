@@ -92,3 +92,18 @@ def test_the_probed_routes_are_served_by_a_channel_the_rasa_server_loads():
     blueprint = HealthChannel.__new__(HealthChannel).blueprint(lambda _message: None)
     routes = {f"/webhooks/{HealthChannel.name()}{route.uri}" for route in blueprint._future_routes}
     assert routes == {READY, LIVE}
+
+
+def test_kubernetes_runs_retention_daily_one_run_at_a_time_with_a_command_the_cli_accepts(manifests):
+    from bot.cli import build_parser
+
+    cron = manifests[("CronJob", "safer-sleep-retention")]["spec"]
+    assert cron["concurrencyPolicy"] == "Forbid"
+    minute, hour, *every_day = cron["schedule"].split()
+    assert every_day == ["*", "*", "*"] and minute.isdigit() and hour.isdigit()
+    [container] = cron["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    assert {"configMapRef": {"name": "safer-sleep-config"}} in container["envFrom"]
+    python, dash_m, module, *arguments = container["command"]
+    assert (python, dash_m, module) == ("python", "-m", "bot")
+    parsed = build_parser().parse_args(arguments)
+    assert (parsed.command, parsed.retention, parsed.dry_run) == ("retention", "run", False)
