@@ -11,8 +11,8 @@ erasure and the audit row hold counts and case ids, never the number.
 
 Afterwards, unless a contact was kept, nothing can be sent to the number: its contact is gone,
 so neither the bot nor staff can queue a message to it (`outbox.queue_message` needs the
-contact), and anything already queued is deleted (a row queued in the same instant is suppressed
-by the sender, which finds no contact). If the parent texts again, they are a new contact.
+contact), and anything already queued to it is deleted (a row queued in the same instant is
+suppressed by the sender, which finds no contact). What is queued to a kept contact is kept and sent. If the parent texts again, they are a new contact.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.dashboard import audit
 from bot.db.governance import Erasure, ErasureKeep
 from bot.db.locks import INBOX, KeyLocks
-from bot.db.messaging import Contact, InboundMessage, InboundStatus, OutboundMessage
+from bot.db.messaging import Contact, InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
 from bot.db.models import Consent, Handoff, utcnow
 from bot.db.staff import AuditEntry, CaseNote, CaseReply
 from bot.governance import cases, conversations
@@ -125,10 +125,12 @@ def _erase_records(session: Session, subject: Subject, hold_days: int, now: dt.d
             report.kept.extend(_keep_reachable(session, erasure.id, case, case.sender_id in conversations_kept))
     report.deleted.update(cases.delete_cases(session, doomed))
     keep_contacts |= _keep_pending(session, erasure.id, ids, report.kept)
+    unsent = _keep_unsent(session, erasure.id, keep_contacts, report.kept)
     deletions = {
         "declined_offers": (Consent, sa.and_(Consent.sender_id.in_(ids), Consent.handoff_id.is_(None))),
-        "outbound_messages": (OutboundMessage, sa.or_(OutboundMessage.sender_id.in_(ids),
-                                                      OutboundMessage.to_address.in_(addresses))),
+        "outbound_messages": (OutboundMessage, sa.and_(
+            sa.or_(OutboundMessage.sender_id.in_(ids), OutboundMessage.to_address.in_(addresses)),
+            OutboundMessage.id.notin_(unsent))),
         "inbound_messages": (InboundMessage, sa.and_(InboundMessage.sender_id.in_(ids),
                                                      InboundMessage.status != InboundStatus.PENDING.value)),
         "contacts": (Contact, sa.and_(sa.or_(Contact.sender_id.in_(ids), Contact.address.in_(addresses)),
@@ -166,6 +168,20 @@ def _keep_pending(session: Session, erasure_id: int, sender_ids: List[str], kept
             kept.append(_keep(session, erasure_id, "pending_message_contact", message_id,
                               f"contact (number) of the sender of message {message_id}: its reply needs it"))
     return senders
+
+
+def _keep_unsent(session: Session, erasure_id: int, kept_contacts: Set[str], kept: List[Dict[str, Any]]) -> List[int]:
+    """Keep the messages still to be sent to a contact that stays (a health visitor's reply on an
+    active case, queued a moment before the erasure, is exactly what the case is kept for); appends
+    to `kept` and returns their ids. What is queued to a contact that goes is deleted with it."""
+    waiting = (OutboundStatus.QUEUED.value, OutboundStatus.SENDING.value)
+    ids = session.execute(sa.select(OutboundMessage.id).where(
+        OutboundMessage.sender_id.in_(sorted(kept_contacts)), OutboundMessage.status.in_(waiting))
+        .order_by(OutboundMessage.id)).scalars().all()
+    for message_id in ids:
+        kept.append(_keep(session, erasure_id, "unsent_message", message_id,
+                          "not sent yet, to a contact kept above: left for the sender to send"))
+    return list(ids)
 
 
 def _keep(session: Session, erasure_id: int, record: str, record_id: int, reason: str) -> Dict[str, Any]:

@@ -143,6 +143,23 @@ def test_a_message_not_yet_answered_is_kept_with_its_contact_to_be_answered(sess
     assert tracker_events(database_url, waiting) == 0  # it is answered in a new conversation
 
 
+def test_a_health_visitors_reply_queued_on_an_active_case_is_kept_and_sent_after_erasure(sessions, database_url, held):
+    with sessions.begin() as session:
+        case = session.get(Handoff, held["current"])
+        [reply] = outbox.queue_message(session, case.sender_id, "Queued just before the erasure.", origin="staff")
+        reply_id = reply.id
+        outbox.queue_message(session, held["sms"], "Queued to the SMS contact, which goes.", origin="staff")
+    report = subject.erase(sessions, database_url, PHONE, SECRET, HOLD_DAYS)
+    assert ("unsent_message", reply_id) in {(k["record"], k["record_id"]) for k in report.kept}
+    with sessions.begin() as session:
+        kept = session.get(OutboundMessage, reply_id)
+        assert kept.body == "Queued just before the erasure." and kept.status == "queued"
+        with_template = load_settings({**SENDER_ENVIRONMENT, "TWILIO_WHATSAPP_TEMPLATE_SID": "HX1"})
+        assert plan(with_template, kept, session.get(Contact, kept.sender_id), utcnow()).params["to"] == "whatsapp:" + PHONE
+    assert count(sessions, OutboundMessage, OutboundMessage.sender_id == held["sms"]) == 0
+    assert count(sessions, OutboundMessage, OutboundMessage.sender_id == held["whatsapp"]) == 1  # not its sent reply
+
+
 def test_with_no_hold_only_an_active_case_is_kept(sessions, database_url, held):
     report = subject.erase(sessions, database_url, PHONE, SECRET, hold_days=0)
     assert {k["record_id"] for k in report.kept if k["record"] == "case"} == {held["current"]}
