@@ -18,8 +18,10 @@ MODEL   := models/current.tar.gz
 CANDIDATE := models/candidate.tar.gz
 INSTALLED := $(VENV)/.installed
 MINILM_VERSION := 0.1.0
-# What a model is trained from: a change to any of these makes the model stale.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
+# What a model is trained from: a change to any of these makes the model stale (the same inputs
+# as bot/training/data_version.py hashes: the data, and the source of the project's own components).
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
+	$(shell find bot/nlu bot/risk bot/dialogue -name '*.py' 2>/dev/null)
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1

@@ -67,6 +67,21 @@ def test_the_data_hash_changes_with_training_data_and_only_with_it(tmp_path):
     assert data_version.inputs_hash(tmp_path) not in (before, changed)
 
 
+def test_the_hash_changes_with_the_source_of_the_projects_own_components(tmp_path):
+    """The registry reuses a model trained from the same inputs: a changed classifier is not one."""
+    _project(tmp_path)
+    (tmp_path / "bot" / "nlu").mkdir(parents=True)
+    classifier = tmp_path / "bot" / "nlu" / "classifier.py"
+    classifier.write_text("WEIGHT = 1\n")
+    before = data_version.inputs_hash(tmp_path)
+    classifier.write_text("WEIGHT = 2\n")
+    assert data_version.inputs_hash(tmp_path) != before
+    (tmp_path / "bot" / "nlu" / "notes.txt").write_text("not source\n")
+    (tmp_path / "bot" / "cli.py").write_text("# outside the components' packages\n")
+    classifier.write_text("WEIGHT = 1\n")
+    assert data_version.inputs_hash(tmp_path) == before
+
+
 def test_the_data_version_outside_git_has_no_commit(tmp_path):
     _project(tmp_path)
     version = data_version.current(tmp_path)
