@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, List, Optional
 
@@ -47,6 +48,15 @@ class Entry:
 
 
 def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read again only when the file changed. The dashboard's Models page asks
+    for the live model's on every load, and a model is some 18 MB; models are written whole and
+    renamed into place, so a new one always has a new modification time."""
+    status = path.stat()
+    return _sha256_of(str(path), status.st_mtime_ns, status.st_size)
+
+
+@lru_cache(maxsize=64)
+def _sha256_of(path: str, modified_ns: int, size: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -97,3 +97,22 @@ def test_data_from_another_folder_is_hashed_like_the_project_data_and_marked_dir
     shutil.copytree(tmp_path / "data", copy)
     assert data_version.inputs_hash(tmp_path, copy) == data_version.inputs_hash(tmp_path)
     assert data_version.current(tmp_path, copy).git_dirty
+
+
+def test_an_archive_is_read_for_its_hash_once_until_it_is_replaced(tmp_path, monkeypatch):
+    import builtins
+    import hashlib
+
+    from bot.training.registry import file_sha256
+
+    archive = tmp_path / "current.tar.gz"
+    archive.write_bytes(b"model one")
+    reads = []
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda path, *a, **k: reads.append(path) or real_open(path, *a, **k))
+    assert file_sha256(archive) == file_sha256(archive) == hashlib.sha256(b"model one").hexdigest()
+    assert len(reads) == 1
+    replacement = tmp_path / "new.tar.gz"
+    replacement.write_bytes(b"model two, a different size")
+    replacement.rename(archive)  # how a model goes live: written whole, renamed into place
+    assert file_sha256(archive) == hashlib.sha256(b"model two, a different size").hexdigest()
