@@ -100,7 +100,9 @@ def gate_failures(report: Report) -> List[str]:
 
 
 def write_report(settings: Settings, name: str, content: dict) -> None:
+    """Write a report under var/reports/, naming the model file it measured: `make test` measures
+    models/candidate.tar.gz there, which need not be the model in service."""
     out = settings.var_dir / "reports" / name
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(content, indent=2))
+    out.write_text(json.dumps({**content, "model_file": str(settings.model_path)}, indent=2))
     print(f"\nreport written to {out}")

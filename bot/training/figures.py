@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from bot.config import Settings
 from bot.evaluation import nlu, risk
@@ -89,6 +89,12 @@ def measure(settings: Settings, model_file: Path) -> Figures:
     intent_report = nlu.score(examples, [p["intent"]["name"] for p in parsed[:len(examples)]])
     risk_report = risk.score(pairs, [p["risk"]["category"] for p in parsed[len(examples):]])
     return from_reports(asdict(intent_report), asdict(risk_report))
+
+
+def evaluated_model_file(reports_dir: Path) -> Optional[Path]:
+    """The model file the last `make evaluate` measured (None in reports written before they said)."""
+    named = json.loads((reports_dir / "nlu_evaluation.json").read_text()).get("model_file")
+    return Path(named) if named else None
 
 
 def from_evaluation_files(reports_dir: Path) -> Figures:

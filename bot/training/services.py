@@ -93,12 +93,14 @@ def in_service(settings: Settings) -> Optional[Entry]:
 
 
 def evaluation_subject(settings: Settings) -> report.Subject:
-    """The last `make evaluate` (var/reports/), compared with the model in service if that is
-    a different model."""
-    measured = figures.from_evaluation_files(settings.var_dir / "reports")
+    """The last `make evaluate` (var/reports/), under the name of the model file it measured,
+    compared with the model in service if that is a different model."""
+    reports = settings.var_dir / "reports"
+    measured = figures.from_evaluation_files(reports)
+    model_file = figures.evaluated_model_file(reports) or settings.model_path
     live = in_service(settings)
-    title = f"{settings.model_path.name} as of the last make evaluate"
-    if live is None or (settings.model_path.is_file() and live.sha256 == file_sha256(settings.model_path)):
+    title = f"{model_file.name} as of the last make evaluate"
+    if live is None or (model_file.is_file() and live.sha256 == file_sha256(model_file)):
         return report.Subject(title, measured)
     return report.Subject(title, measured, f"model {live.model_id} (in service)", live.figures)
 

@@ -72,3 +72,21 @@ def test_model_report_writes_the_last_evaluation_as_html(tmp_path):
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "var" / "reports" / "evaluation.html").read_text()
     assert "Evaluation: none.tar.gz as of the last make evaluate" in html and "Misclassified messages (1)" in html
+
+
+def test_the_last_evaluation_is_labelled_with_the_model_file_it_measured_not_the_live_one(tmp_path):
+    """`make test` evaluates models/candidate.tar.gz, which need not be the model in service."""
+    from bot.config import load_settings
+    from bot.training import services
+
+    candidate, live = tmp_path / "candidate.tar.gz", tmp_path / "current.tar.gz"
+    candidate.write_bytes(b"the model trained from the working tree")
+    live.write_bytes(b"the model in service")
+    measuring = load_settings({"BOT_VAR_DIR": str(tmp_path / "var"), "BOT_MODEL": str(candidate),
+                               "MODEL_REGISTRY_DIR": str(tmp_path / "registry")})
+    nlu.write_report(measuring, "nlu_evaluation.json", asdict(nlu.score(EXAMPLES, PREDICTED)))
+    nlu.write_report(measuring, "risk_evaluation.json", asdict(risk.score(RISK_PAIRS, RISK_PREDICTED)))
+    serving = load_settings({"BOT_VAR_DIR": str(tmp_path / "var"), "BOT_MODEL": str(live),
+                             "MODEL_REGISTRY_DIR": str(tmp_path / "registry")})
+    subject = services.evaluation_subject(serving)
+    assert subject.title == "candidate.tar.gz as of the last make evaluate"
