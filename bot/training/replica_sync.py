@@ -4,12 +4,15 @@ A replica reads the live model file while it starts, seconds before it listens. 
 replaces the file in between, the promoter finds nothing listening there (Reload.NOT_RUNNING) and
 the replica would keep the model it read. So the supervisor notes the live file's identity when it
 starts a replica and, once the replica answers, tells it to load the live file again if the file
-was replaced meanwhile (an extra reload at worst, never a stale model).
+was replaced meanwhile (an extra reload at worst, never a stale model). The load runs in a thread
+of its own: it takes as long as the replica needs to load a model, and the supervisor's loop that
+calls `check` is the one that restarts crashed processes.
 """
 from __future__ import annotations
 
 import os
 import sys
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -55,7 +58,11 @@ class ReplicaModelSync:
                 continue
             print(f"The live model changed while the Rasa server at {url} started; loading it there.",
                   file=sys.stderr, flush=True)
-            try:
-                RasaModels([url], self.token).load(self.model_path)
-            except ModelLoadError as error:
-                print(f"It could not load the live model: {error}", file=sys.stderr, flush=True)
+            threading.Thread(target=self._load_live_model, args=(url,), name=f"model-sync {url}",
+                             daemon=True).start()
+
+    def _load_live_model(self, url: str) -> None:
+        try:
+            RasaModels([url], self.token).load(self.model_path)
+        except ModelLoadError as error:
+            print(f"It could not load the live model: {error}", file=sys.stderr, flush=True)

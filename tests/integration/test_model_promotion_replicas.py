@@ -158,5 +158,8 @@ def test_a_replica_that_started_before_the_live_file_changed_and_was_not_told_lo
     variant_id = with_new_model_id(settings.model_path, root / "late.tar.gz")
     copy_atomically(root / "late.tar.gz", settings.model_path)  # a promotion that missed this replica
     assert model_id_served(ports[1]) == before != variant_id
-    sync.check()
+    sync.check()  # starts the load and returns; the replica serves the new model once loaded
+    deadline = time.monotonic() + 120
+    while model_id_served(ports[1]) != variant_id and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert model_id_served(ports[1]) == variant_id
