@@ -64,7 +64,7 @@ class RiskDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         return {"phrases": "data/risk/phrases.yml", "model_threshold": 0.5, "emergency_threshold": None,
-                "fallback_threshold": 0.25, "intent_weight": 0.5}
+                "sure_threshold": None, "fallback_threshold": 0.25, "intent_weight": 0.5}
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self.phrases = phrase_list.load(PROJECT_ROOT / config["phrases"])
@@ -72,6 +72,8 @@ class RiskDetector(GraphComponent):
         self.model_threshold = float(config["model_threshold"])
         emergency = config.get("emergency_threshold")
         self.emergency_threshold = None if emergency is None else float(emergency)
+        sure = config.get("sure_threshold")
+        self.sure_threshold = None if sure is None else float(sure)
         self.fallback_threshold = float(config["fallback_threshold"])
         self.intent_weight = float(config["intent_weight"])
 
@@ -84,7 +86,7 @@ class RiskDetector(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             assessment = assess(text, model_ranking(message, self.intent_weight), self.phrases,
-                                self.model_threshold, self.emergency_threshold)
+                                self.model_threshold, self.emergency_threshold, self.sure_threshold)
             message.set(RISK_KEY, assessment.as_dict(), add_to_output=True)
             if message.get(INTENT):
                 decide_intent(message, assessment, self.fallback_threshold)

@@ -60,7 +60,7 @@ def model_category(intent_ranking: List[Dict[str, Any]], threshold: float,
                    emergency_threshold: Optional[float] = None) -> Optional[Category]:
     """The risk category the classifier believes in, if its top intent is a risk intent with at
     least `threshold` confidence (`emergency_threshold` for an emergency, if given)."""
-    ranked = [r for r in intent_ranking if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+    ranked = _without_fallback(intent_ranking)
     if not ranked:
         return None
     top = ranked[0]
@@ -86,11 +86,13 @@ def _concealed_labour(category: Category, ranked: List[Dict[str, Any]]) -> bool:
 
 
 def assess(text: str, intent_ranking: List[Dict[str, Any]], phrases: PhraseList,
-           model_threshold: float, emergency_threshold: Optional[float] = None) -> Assessment:
+           model_threshold: float, emergency_threshold: Optional[float] = None,
+           sure_threshold: Optional[float] = None) -> Assessment:
     """Either layer can raise a risk. The phrase layer wins when both fire, since it names the
     words a health visitor will want to see, unless only the model sees an emergency. The model
     alone is ignored when the message denies a risky act, opens as a question or another person's
-    story, or (for an emergency) asks what to do if, or says it is over; see matcher.Context."""
+    story (unless the model is at least `sure_threshold` sure), or (for an emergency) asks what to
+    do if, or says it is over; see matcher.Context."""
     match, context = best_match(text, phrases)
     category = model_category(intent_ranking, model_threshold, emergency_threshold)
     model_emergency = category is Category.EMERGENCY and not context.emergency_hypothetical
@@ -98,6 +100,17 @@ def assess(text: str, intent_ranking: List[Dict[str, Any]], phrases: PhraseList,
         return _assessment(match.category, match.label)
     if model_emergency:  # "giving birth, my parents do not know i am pregnant": 999 comes first
         return _assessment(category, MODEL_MATCH)
-    if category and category is not Category.EMERGENCY and not context.silences(category):
+    sure = sure_threshold is not None and top_confidence(intent_ranking) >= sure_threshold
+    if category and category is not Category.EMERGENCY and not context.silences(category, sure):
         return _assessment(category, MODEL_MATCH)
     return NO_RISK
+
+
+def top_confidence(ranking: List[Dict[str, Any]]) -> float:
+    """The confidence of the ranking's first entry that is not Rasa's fallback intent."""
+    ranked = _without_fallback(ranking)
+    return ranked[0].get("confidence", 0.0) if ranked else 0.0
+
+
+def _without_fallback(ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    return [r for r in ranking if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]

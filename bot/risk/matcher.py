@@ -427,10 +427,14 @@ class Context:
     question: bool  # opens like a yes/no question; see `_asks_about`
     contradicted: FrozenSet[Category] = frozenset()  # see CARERS and GOOD_NEWS
 
-    def silences(self, category: Category) -> bool:
-        """Whether the model's non-emergency `category` should be ignored for this message."""
-        return self.denied or self.hypothetical or category in self.contradicted or (
-            self.question and category is not Category.SELF_HARM)
+    def silences(self, category: Category, model_sure: bool = False) -> bool:
+        """Whether the model's non-emergency `category` should be ignored for this message. A
+        denial or a contradiction always silences it; opening as a question or another person's
+        story does not when the model is sure (`model_sure`): "my neighbour leaves her toddler and
+        baby alone every night" opens as someone else's story and is a disclosure all the same."""
+        if self.denied or category in self.contradicted:
+            return True
+        return not model_sure and (self.hypothetical or (self.question and category is not Category.SELF_HARM))
 
 
 def is_urgent(words: Sequence[str]) -> bool:

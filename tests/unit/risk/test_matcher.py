@@ -77,6 +77,23 @@ def test_the_model_layer_is_ignored_below_its_threshold_or_when_negated():
     assert category("he never hits me", [{"name": "risk_domestic_abuse", "confidence": 0.9}]) == "none"
 
 
+def test_a_sure_model_is_not_silenced_by_a_story_about_someone_else_happening_now():
+    text = "my neighbour leaves her toddler and baby alone every night and goes out"
+    for confidence, expected in ((0.97, "child_neglect"), (0.6, "none")):
+        ranking = [{"name": "risk_child_neglect", "confidence": confidence}]
+        assert assess(text, ranking, PHRASES, 0.5, sure_threshold=0.8).category == expected
+    ranking = [{"name": "risk_child_neglect", "confidence": 0.97}]
+    assert assess(text, ranking, PHRASES, 0.5).category == "none"  # without a sure threshold, as before
+
+
+def test_a_sure_model_is_not_silenced_by_a_question_but_still_by_a_denial():
+    ranking = [{"name": "risk_domestic_abuse", "confidence": 0.9}]
+    asked = "is it normal for him to make me sleep on the floor if i dont do what he says"
+    assert assess(asked, ranking, PHRASES, 0.5, sure_threshold=0.8).category == "domestic_abuse"
+    assert assess(asked, ranking, PHRASES, 0.5).category == "none"
+    assert assess("he never hits me", ranking, PHRASES, 0.5, sure_threshold=0.8).category == "none"
+
+
 def test_assessment_names_the_phrase_and_level():
     assessment = assess("shes turned blue", [], PHRASES, 0.5)
     assert assessment.as_dict() == {"category": "emergency", "level": "emergency", "matched": "turned blue"}
