@@ -202,7 +202,8 @@ class ConsentMachine(RuleBasedStateMachine):
             self.erased[parent] = {(record, i) for record, i in kept
                                    if record == "case" and i in remaining
                                    or record == "consent" and self._consent_case(i) in remaining
-                                   or record == "case_contact" and self._reachable(parent)}
+                                   or record == "case_contact" and self._reachable(parent)
+                                   or record == "unsent_message" and self._reachable(parent)}
         self._forget_cases_gone()
 
     def _consent_case(self, consent_id: int) -> Optional[int]:
@@ -280,10 +281,15 @@ class ConsentMachine(RuleBasedStateMachine):
                 # An active case keeps its parent's contact (retention may delete it once the case ended).
                 contact_kept = any(record == "case_contact" for record, _ in kept)
                 for model, column, allowed in ((Contact, Contact.sender_id, int(contact_kept)),
-                                               (InboundMessage, InboundMessage.sender_id, 0),
-                                               (OutboundMessage, OutboundMessage.sender_id, 0)):
+                                               (InboundMessage, InboundMessage.sender_id, 0)):
                     left = session.execute(sa.select(sa.func.count()).select_from(model).where(column == parent)).scalar_one()
                     assert left == allowed, f"{model.__tablename__} holds {left} row(s) of an erased parent, not {allowed}"
+                # Only what was still to be sent to a kept contact stays, and the erasure says so.
+                outbound = set(session.execute(sa.select(OutboundMessage.id).where(
+                    OutboundMessage.sender_id == parent)).scalars())
+                unsent = {i for record, i in kept if record == "unsent_message"}
+                assert outbound <= unsent, f"outbound_messages holds {sorted(outbound - unsent)} of an erased parent"
+                assert not unsent or contact_kept, "a message kept to be sent to a contact that is gone"
                 held = {("case", i) for i in session.execute(
                     sa.select(Handoff.id).where(Handoff.sender_id == parent)).scalars()}
                 held |= {("consent", i) for i in session.execute(
