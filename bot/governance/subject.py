@@ -12,7 +12,8 @@ erasure and the audit row hold counts and case ids, never the number.
 Afterwards, unless a contact was kept, nothing can be sent to the number: its contact is gone,
 so neither the bot nor staff can queue a message to it (`outbox.queue_message` needs the
 contact), and anything already queued to it is deleted (a row queued in the same instant is
-suppressed by the sender, which finds no contact). What is queued to a kept contact is kept and sent. If the parent texts again, they are a new contact.
+suppressed by the sender, which finds no contact). What is queued to a kept contact is kept and
+sent. If the parent texts again, they are a new contact.
 """
 from __future__ import annotations
 
