@@ -107,21 +107,26 @@ def _event_row(sender_id: str, event: Event) -> Dict[str, Any]:
                 action_name=data.get("name"), data=json.dumps(data))
 
 
-def _fail_closed_instead_of(stock_hook: Callable[[FailSafeTrackerStore, Exception], None]):
-    """A FailSafeTrackerStore error hook that raises for this project's store (after an alert)
-    and keeps Rasa's behaviour for any other store."""
+def _fail_closed_instead_of(stock_hook: Callable[[FailSafeTrackerStore, Exception], None], doing: str):
+    """A FailSafeTrackerStore error hook that raises for this project's store (after an alert
+    saying what it was `doing`) and keeps Rasa's behaviour for any other store.
+
+    The alert names the operation because Rasa's RepeatedLogFilter, which `rasa run` puts on the
+    root handlers, drops a log record identical to the one before it: a failed save right after a
+    failed read would otherwise raise no alert of its own."""
     def hook(wrapper: FailSafeTrackerStore, error: Exception) -> None:
         if not isinstance(wrapper._tracker_store, ConfiguredSQLTrackerStore):
             stock_hook(wrapper, error)
             return
-        alert(DATABASE_UNAVAILABLE, "tracker store unreachable (%s); not falling back to memory",
-              type(error).__name__)
+        alert(DATABASE_UNAVAILABLE, "tracker store unreachable while %s (%s); not falling back to memory",
+              doing, type(error).__name__)
         raise TrackerStoreUnavailable("the tracker store did not answer") from error
     return hook
 
 
 # Both hooks: `save`/`keys` call the first, `retrieve`/`retrieve_full_tracker` the second; with
 # either returning normally the wrapper would carry on without the database.
-FailSafeTrackerStore.on_tracker_store_error = _fail_closed_instead_of(FailSafeTrackerStore.on_tracker_store_error)
+FailSafeTrackerStore.on_tracker_store_error = _fail_closed_instead_of(
+    FailSafeTrackerStore.on_tracker_store_error, "saving")
 FailSafeTrackerStore.on_tracker_store_retrieve_error = _fail_closed_instead_of(
-    FailSafeTrackerStore.on_tracker_store_retrieve_error)
+    FailSafeTrackerStore.on_tracker_store_retrieve_error, "reading")

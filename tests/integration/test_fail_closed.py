@@ -66,6 +66,7 @@ def test_the_tracker_store_raises_and_alerts_instead_of_falling_back_to_memory(p
                 asyncio.run(store.save(DialogueStateTracker.from_events("parent-2", [UserUttered("hi")])))
         assert store._fallback_tracker_store is None  # nothing went to memory
         assert caplog.text.count("ALERT[database-unavailable]") == 2
+        assert "unreachable while reading" in caplog.text and "unreachable while saving" in caplog.text
         back = asyncio.run(store.retrieve("parent-1"))
         assert [e.message_id for e in back.events if isinstance(e, UserUttered)] == ["m1"]
         assert asyncio.run(store.retrieve("parent-2")) is None
