@@ -12,7 +12,10 @@ def parse_all(model_path: Path, texts: Sequence[str]) -> List[Dict[str, Any]]:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    configure_logging_and_warnings(logging.WARNING)
+    # Without Rasa's RepeatedLogFilter: it would stay on this process's root handlers (the
+    # dashboard's, when it measures a model) and drop any log line identical to the one before,
+    # a repeated alert included.
+    configure_logging_and_warnings(logging.WARNING, filter_repeated_logs=False)
     configure_structlog(logging.WARNING)  # otherwise every parse is logged to stdout
     agent = Agent.load(str(model_path))
 
