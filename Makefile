@@ -89,8 +89,11 @@ stories: install train
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
+# Two workers (PYTEST_WORKERS=0 runs in one process); each test module stays on one worker, in
+# order, so a module's shared fixtures start once (--dist loadscope).
+PYTEST_WORKERS ?= 2
 pytest: install train browser
-	BOT_MODEL=$(CANDIDATE) $(PY) -m pytest
+	BOT_MODEL=$(CANDIDATE) $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope
 
 test: validate
 	$(MAKE) --no-print-directory train
