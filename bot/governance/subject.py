@@ -182,7 +182,7 @@ def _keep_unsent(session: Session, erasure_id: int, kept_contacts: Set[str], kep
     for message_id in ids:
         kept.append(_keep(session, erasure_id, "unsent_message", message_id,
                           "not sent yet, to a contact kept above: left for the sender to send"))
-    return list(ids)
+    return ids
 
 
 def _keep(session: Session, erasure_id: int, record: str, record_id: int, reason: str) -> Dict[str, Any]:

@@ -167,10 +167,10 @@ class MiniLM:
         examples (about 2,600); the texts of the previous call are kept, so the second pays only
         for its own. Only one call's texts are kept, so a long-lived process does not grow with
         each training."""
-        previous = self._last_embedded
-        new = [t for t in dict.fromkeys(texts) if t not in previous]
+        previous, unique = self._last_embedded, list(dict.fromkeys(texts))
+        new = [t for t in unique if t not in previous]
         tokenised = sorted(((self.tokenizer.encode(t), t) for t in new), key=lambda pair: len(pair[0]))
-        embedded = {t: previous[t] for t in dict.fromkeys(texts) if t in previous}
+        embedded = {t: previous[t] for t in unique if t in previous}
         for start in range(0, len(tokenised), BATCH_SIZE):
             batch = tokenised[start: start + BATCH_SIZE]
             embedded.update(zip((t for _, t in batch), self._encode([ids for ids, _ in batch])))

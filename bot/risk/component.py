@@ -10,7 +10,7 @@ is below `fallback_threshold` (keep it equal to the FallbackClassifier's thresho
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -70,10 +70,8 @@ class RiskDetector(GraphComponent):
         self.phrases = phrase_list.load(PROJECT_ROOT / config["phrases"])
         index_of(self.phrases)  # built now, so a parent's first message does not wait for it
         self.model_threshold = float(config["model_threshold"])
-        emergency = config.get("emergency_threshold")
-        self.emergency_threshold = None if emergency is None else float(emergency)
-        sure = config.get("sure_threshold")
-        self.sure_threshold = None if sure is None else float(sure)
+        self.emergency_threshold = _optional_float(config.get("emergency_threshold"))
+        self.sure_threshold = _optional_float(config.get("sure_threshold"))
         self.fallback_threshold = float(config["fallback_threshold"])
         self.intent_weight = float(config["intent_weight"])
 
@@ -91,3 +89,7 @@ class RiskDetector(GraphComponent):
             if message.get(INTENT):
                 decide_intent(message, assessment, self.fallback_threshold)
         return messages
+
+
+def _optional_float(value: Any) -> Optional[float]:
+    return None if value is None else float(value)
