@@ -19,12 +19,3 @@ def insert_unless_exists(session: Session, table: sa.Table, values: Dict[str, An
     result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
     return result.rowcount == 1
 
-
-def upsert(session: Session, table: sa.Table, values: Dict[str, Any], key: str,
-           update: Dict[str, Any]) -> None:
-    """INSERT … ON CONFLICT (key) DO UPDATE: one statement, and the row stays locked (PostgreSQL)
-    until the transaction ends. `update` values may refer to the proposed row as `excluded(name)`."""
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(**values)
-    changes = {name: (value(insert.excluded) if callable(value) else value) for name, value in update.items()}
-    session.execute(insert.on_conflict_do_update(index_elements=[key], set_=changes))

@@ -7,7 +7,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.db.dialect import upsert
+from bot.db.dialect import insert_unless_exists
 from bot.db.messaging import Channel, Contact, OutboundMessage, OutboundStatus
 from bot.db.models import utcnow
 
@@ -17,23 +17,38 @@ WHATSAPP_WINDOW = dt.timedelta(hours=24)
 
 def record_inbound(session: Session, sender_id: str, address: str, channel: Channel,
                    our_address: Optional[str], at: dt.datetime) -> None:
-    """Create or update the parent's contact for a message that arrived `at`, in one statement.
+    """Create or update the parent's contact for a message that arrived `at`.
 
     Which of our numbers they wrote to is remembered, and the WhatsApp window moves forward only.
-    On PostgreSQL the statement also holds the contact's row lock until the transaction ends, so
-    two messages from one parent stored at once take their inbox ids one after the other: id order
-    is commit order, and the worker can never see a later message before an earlier one. (SQLite
-    has one writer at a time anyway.)
+    On PostgreSQL the update also holds the contact's row lock until the transaction ends, so two
+    messages from one parent stored at once take their inbox ids one after the other: id order is
+    commit order, and the worker can never see a later message before an earlier one. (SQLite has
+    one writer at a time anyway.)
+
+    Not one `INSERT … ON CONFLICT (sender_id) DO UPDATE`: the address is unique too, and a burst
+    of first messages from a new parent could then fail on it (PostgreSQL arbitrates only the
+    conflict target). Update first (one statement for a parent we know); insert if there was
+    nothing to update, leaving any conflict to whoever inserted first; then update the row that
+    transaction committed.
     """
-    upsert(session, Contact.__table__, dict(
-        sender_id=sender_id, address=address, channel=channel.value, our_address=our_address,
-        last_inbound_at=at, created_at=at,
-    ), key="sender_id", update=dict(
-        our_address=lambda new: sa.func.coalesce(new.our_address, Contact.__table__.c.our_address),
-        last_inbound_at=lambda new: sa.case(
-            (Contact.__table__.c.last_inbound_at > new.last_inbound_at, Contact.__table__.c.last_inbound_at),
-            else_=new.last_inbound_at),
-    ))
+    if _touch(session, sender_id, our_address, at):
+        return
+    if insert_unless_exists(session, Contact.__table__, dict(
+            sender_id=sender_id, address=address, channel=channel.value, our_address=our_address,
+            last_inbound_at=at, created_at=at)):
+        return
+    if not _touch(session, sender_id, our_address, at):
+        raise LookupError(f"address of sender id {sender_id!r} belongs to another contact")
+
+
+def _touch(session: Session, sender_id: str, our_address: Optional[str], at: dt.datetime) -> bool:
+    """Record a message from a known contact, taking its row lock; False if there is none."""
+    result = session.execute(
+        sa.update(Contact).where(Contact.sender_id == sender_id)
+        .values(our_address=sa.func.coalesce(our_address, Contact.our_address),
+                last_inbound_at=sa.case((Contact.last_inbound_at > at, Contact.last_inbound_at), else_=at))
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
 
 
 def contact(session: Session, sender_id: str) -> Contact:
