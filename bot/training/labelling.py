@@ -1,12 +1,13 @@
 """Write a trainer's label into the training data, in Rasa's format, as a one-line diff.
 
 A labelled message becomes one `- text` line at the end of its intent's `examples: |` block, in
-whichever data/nlu file already holds that intent (a risk category is the intent
-`risk_<category>` in data/nlu/risk.yml). ruamel.yaml's round trip keeps every comment, the key
-order and the quoting; the project's files come back byte for byte, which a test checks, so
-the diff a trainer commits is exactly the lines they added. The same text already under the same
-intent is a duplicate and writes nothing; under another intent it is a conflict and is refused
-unless the trainer confirms, because two labels for one text teach the model nothing.
+whichever data/nlu file already holds that intent, data/nlu/look_alikes.yml last (a risk
+category is the intent `risk_<category>` in data/nlu/risk.yml). ruamel.yaml's round trip keeps
+every comment, the key order and the quoting; the project's files come back byte for byte, which
+a test checks, so the diff a trainer commits is exactly the lines they added. The same text
+already under the same intent is a duplicate and writes nothing; under another intent it is a
+conflict and is refused unless the trainer confirms, because two labels for one text teach the
+model nothing.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 NLU_DIR = Path("data/nlu")
+# The labelled risk sets' benign messages under their intents (a second block for many intents).
+LOOK_ALIKES = "look_alikes.yml"
 _EXAMPLE_LINE = re.compile(r"^\s*-\s+(.*?)\s*$")
 
 
@@ -56,8 +59,11 @@ def _one_line(text: str) -> str:
 
 
 def _documents(data_dir: Path) -> List[Tuple[Path, dict]]:
+    """Every NLU file, the look-alikes last: a trainer's label belongs in its intent's topic file,
+    which is where the first block of that intent is found."""
     yaml = _yaml()
-    return [(path, yaml.load(path.read_text(encoding="utf-8"))) for path in sorted(data_dir.glob("*.yml"))]
+    paths = sorted(data_dir.glob("*.yml"), key=lambda path: (path.name == LOOK_ALIKES, path.name))
+    return [(path, yaml.load(path.read_text(encoding="utf-8"))) for path in paths]
 
 
 def existing_examples(data_dir: Path) -> Dict[str, List[Found]]:

@@ -1,0 +1,66 @@
+"""The labelled risk sets' disclosures reach NLU training as risk-intent examples (config.yml importers)."""
+from __future__ import annotations
+
+import collections
+import textwrap
+from pathlib import Path
+
+from rasa.shared.importers.importer import TrainingDataImporter
+
+from bot.config import PROJECT_ROOT
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def load_nlu(tmp_path: Path):
+    examples = tmp_path / "examples"
+    write(examples / "set_01.yml", """\
+        categories:
+          emergency: ["Baby  NOT breathing", "lips gone blue n hes floppy"]
+          substance_use: ["been on the vodka all day while hes here"]
+        benign: ["is a glass of wine ok before bed"]
+        """)
+    write(tmp_path / "data" / "nlu.yml", """\
+        version: "3.1"
+        nlu:
+        - intent: risk_emergency
+          examples: |
+            - baby not breathing
+        - intent: sleep_alcohol
+          examples: |
+            - can i have a drink and bedshare
+        """)
+    config = write(tmp_path / "config.yml", f"""\
+        language: en
+        importers:
+          - name: RasaFileImporter
+          - name: bot.nlu.risk_examples_importer.RiskExamplesImporter
+            examples: {examples}
+        """)
+    importer = TrainingDataImporter.load_from_config(str(config), str(PROJECT_ROOT / "domain.yml"),
+                                                     [str(tmp_path / "data")])
+    return importer.get_nlu_data()
+
+
+def test_each_disclosure_becomes_an_example_of_its_risk_intent_and_benign_messages_do_not(tmp_path):
+    by_intent = collections.defaultdict(list)
+    for message in load_nlu(tmp_path).intent_examples:
+        by_intent[message.get("intent")].append(message.get("text"))
+    assert sorted(by_intent["risk_emergency"]) == ["baby not breathing", "lips gone blue n hes floppy"]
+    assert by_intent["risk_substance_use"] == ["been on the vodka all day while hes here"]
+    assert by_intent["sleep_alcohol"] == ["can i have a drink and bedshare"]
+    assert "is a glass of wine ok before bed" not in [t for texts in by_intent.values() for t in texts]
+
+
+def test_the_projects_config_adds_the_labelled_sets_to_rasas_own_nlu_files():
+    from rasa.shared.importers.rasa import RasaFileImporter
+
+    paths = (str(PROJECT_ROOT / "domain.yml"), [str(PROJECT_ROOT / "data")])
+    configured = TrainingDataImporter.load_from_config(str(PROJECT_ROOT / "config.yml"), *paths)
+    files_only = RasaFileImporter(None, *paths)
+    added = len(configured.get_nlu_data().intent_examples) - len(files_only.get_nlu_data().intent_examples)
+    assert added > 3000  # 3,412 disclosures in the sets of 2026-11-27, a few already in data/nlu
