@@ -6,9 +6,11 @@ friend's baby died of SIDS years ago") have no intent of their own: labelling th
 intents pulled ordinary questions away from their answers (the sofa question lost its advice, see
 README "Quality gates"). This classifier asks one question, so its "none" class can hold every
 message that is not a disclosure: every non-risk NLU example, and the benign messages of the
-labelled sets in data/risk/examples/, which are the hard negatives the intent classifier never sees.
-Its risk classes learn from the risk intents' NLU examples and the sets' disclosures. The intent
-classifier is trained exactly as before, so no ordinary answer moves.
+labelled sets in data/risk/examples/, the hard negatives. Its risk classes learn from the risk
+intents' NLU examples and the sets' disclosures. Since the sets' disclosures became risk-intent
+NLU examples as well (bot/nlu/risk_examples_importer.py), it sees each of them twice; the intent
+classifier learns them too, with the sets' benign messages under reviewed intents
+(data/nlu/look_alikes.yml).
 
 How. The sets' texts never pass through the pipeline's featurizers, so this component has its own:
 TF-IDF over the normalised words (bot.risk.normalise; pairs too) and over character pieces inside
