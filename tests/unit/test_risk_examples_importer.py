@@ -63,4 +63,4 @@ def test_the_projects_config_adds_the_labelled_sets_to_rasas_own_nlu_files():
     configured = TrainingDataImporter.load_from_config(str(PROJECT_ROOT / "config.yml"), *paths)
     files_only = RasaFileImporter(None, *paths)
     added = len(configured.get_nlu_data().intent_examples) - len(files_only.get_nlu_data().intent_examples)
-    assert added > 3000  # 3,412 disclosures in the sets of 2026-11-27, a few already in data/nlu
+    assert added > 3000  # 3,581 disclosures in the sets on 2026-11-27, a few of them already in data/nlu
