@@ -30,9 +30,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.config import PROJECT_ROOT
 from bot.risk.categories import Category, intent_for
-from bot.risk.examples import load_directory
-
-DEFAULT_EXAMPLES = "data/risk/examples"
+from bot.risk.examples import EXAMPLES_DIR, load_directory
 
 
 class RiskExamplesImporter(TrainingDataImporter):
@@ -40,7 +38,7 @@ class RiskExamplesImporter(TrainingDataImporter):
 
     def __init__(self, config_file: Optional[Text] = None, domain_path: Optional[Text] = None,
                  training_data_paths: Optional[Union[List[Text], Text]] = None,
-                 examples: Text = DEFAULT_EXAMPLES, **_: Any) -> None:
+                 examples: Text = EXAMPLES_DIR, **_: Any) -> None:
         self.directory = PROJECT_ROOT / examples
         self.files = RasaFileImporter(config_file, domain_path, training_data_paths)
 
@@ -68,7 +66,7 @@ def disclosure_examples(directory: Path, known: Set[str]) -> List[Message]:
     """Each disclosure in the sets as an example of its risk intent, unless its text is `known`."""
     examples, seen = [], set(known)
     for text, category in load_directory(directory):
-        key = " ".join(text.lower().split())
+        key = _normalised(text)
         if category == Category.NONE.value or key in seen:
             continue
         seen.add(key)
@@ -77,4 +75,9 @@ def disclosure_examples(directory: Path, known: Set[str]) -> List[Message]:
 
 
 def _normalised_texts(data: TrainingData) -> Set[str]:
-    return {" ".join(m.get(TEXT).lower().split()) for m in data.intent_examples if m.get(TEXT)}
+    return {_normalised(m.get(TEXT)) for m in data.intent_examples if m.get(TEXT)}
+
+
+def _normalised(text: str) -> str:
+    """Case and spacing do not make a new example."""
+    return " ".join(text.lower().split())

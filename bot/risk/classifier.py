@@ -53,7 +53,7 @@ from bot.config import PROJECT_ROOT
 from bot.nlu import minilm
 from bot.nlu.linear import LinearScorer, dump_pair, load_pair
 from bot.risk.categories import Category, category_of_intent, intent_for
-from bot.risk.examples import example_files, load_directory
+from bot.risk.examples import EXAMPLES_DIR, example_files, load_directory
 from bot.risk.normalise import normalise
 
 RISK_RANKING_KEY = "risk_ranking"
@@ -166,7 +166,7 @@ class RiskClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"examples": "data/risk/examples", "max_iter": 2000, "random_state": 42,
+        return {"examples": EXAMPLES_DIR, "max_iter": 2000, "random_state": 42,
                 "class_weight_power": 1.0, "embedding_scale": 3.0}
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,

@@ -16,6 +16,9 @@ from bot.risk.categories import Category
 
 Labelled = Tuple[str, str]  # (text, category value; "none" for a benign message)
 
+# Where the training sets live, relative to the project root (config.yml may name another).
+EXAMPLES_DIR = "data/risk/examples"
+
 
 def load_labelled(path: Path) -> List[Labelled]:
     """(text, expected category) pairs; benign messages expect "none"."""
