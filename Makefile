@@ -93,7 +93,7 @@ browser:
 # order, so a module's shared fixtures start once (--dist loadscope).
 PYTEST_WORKERS ?= 2
 pytest: install train browser
-	BOT_MODEL=$(CANDIDATE) $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope
+	BOT_MODEL=$(CANDIDATE) $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope --durations=15
 
 test: validate
 	$(MAKE) --no-print-directory train

@@ -8,13 +8,16 @@ never stacked into one matrix. The probabilities equal scikit-learn's.
 """
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse
 from scipy.special import softmax
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 
@@ -43,6 +46,27 @@ class LinearScorer:
         if self.embedding is not None:
             scores += embedding @ self.embedding
         return softmax(scores)
+
+
+def fit_pair(regression: LogisticRegression, counts: scipy.sparse.csr_matrix,
+             with_embedding: scipy.sparse.csr_matrix, labels: Sequence[str],
+             ) -> Tuple[LogisticRegression, LogisticRegression]:
+    """Two copies of `regression`, one fitted on the count features alone and one on counts plus
+    embedding, fitted side by side: the second in a child process.
+
+    Each fit is one single-threaded L-BFGS run (the intent classifier's took 108 and 181 s on
+    7,668 examples here), so on two cores training waits for the longer one only. The child is
+    spawned, not forked: a trainer's process may hold threads (TensorFlow's, a server's) that a
+    fork would copy mid-lock. The fits are exactly those made one after the other."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as child:
+        full = child.submit(_fitted, clone(regression), with_embedding, list(labels))
+        words = clone(regression).fit(counts, labels)
+        return words, full.result()
+
+
+def _fitted(regression: LogisticRegression, features: scipy.sparse.csr_matrix,
+            labels: Sequence[str]) -> LogisticRegression:
+    return regression.fit(features, labels)
 
 
 # A two-step classifier's pair of regressions, as stored in its model directory. skops, not pickle:

@@ -8,6 +8,7 @@ and the mean pooling itself. Meaning, not spelling: "he's gone all limp" lands n
 from __future__ import annotations
 
 import math
+import os
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -164,16 +165,21 @@ class MiniLM:
         tokens leave the matrix products mostly overhead.
 
         In one training run the intent classifier and then the risk classifier embed the same NLU
-        examples (about 2,600); the texts of the previous call are kept, so the second pays only
+        examples (about 7,700); the texts of the previous call are kept, so the second pays only
         for its own. Only one call's texts are kept, so a long-lived process does not grow with
-        each training."""
+        each training.
+
+        Unlike one message's products, a batch's are big enough for BLAS threads to pay, so this
+        lifts `load`'s one-thread limit while it runs: 1,000 NLU examples took 10.7 s on one thread
+        and 6.4 s on two here."""
         previous, unique = self._last_embedded, list(dict.fromkeys(texts))
         new = [t for t in unique if t not in previous]
         tokenised = sorted(((self.tokenizer.encode(t), t) for t in new), key=lambda pair: len(pair[0]))
         embedded = {t: previous[t] for t in unique if t in previous}
-        for start in range(0, len(tokenised), BATCH_SIZE):
-            batch = tokenised[start: start + BATCH_SIZE]
-            embedded.update(zip((t for _, t in batch), self._encode([ids for ids, _ in batch])))
+        with threadpool_limits(limits=os.cpu_count(), user_api="blas"):
+            for start in range(0, len(tokenised), BATCH_SIZE):
+                batch = tokenised[start: start + BATCH_SIZE]
+                embedded.update(zip((t for _, t in batch), self._encode([ids for ids, _ in batch])))
         self._last_embedded = embedded
         return np.stack([embedded[t] for t in texts])
 

@@ -30,7 +30,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
 from bot.nlu import minilm
-from bot.nlu.linear import LinearScorer, dump_pair, load_pair
+from bot.nlu.linear import LinearScorer, dump_pair, fit_pair, load_pair
 from bot.risk.categories import category_of_intent
 
 def new_regression(config: Dict[str, Any]) -> LogisticRegression:
@@ -82,8 +82,8 @@ class TwoStepIntentClassifier(GraphComponent, RasaIntentClassifier):
         scale = float(self.config["embedding_scale"])
         embeddings = self.embedder.embed_all([e.get(TEXT) for e in examples]) * scale
         intents = [e.get(INTENT) for e in examples]
-        words = new_regression(self.config).fit(counts, intents)
-        full = new_regression(self.config).fit(scipy.sparse.hstack([counts, embeddings]).tocsr(), intents)
+        words, full = fit_pair(new_regression(self.config), counts,
+                               scipy.sparse.hstack([counts, embeddings]).tocsr(), intents)
         self._persist(words, full)
         self._use((LinearScorer.of(words, counts.shape[1]), LinearScorer.of(full, counts.shape[1])))
         return self._resource

@@ -51,7 +51,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.config import PROJECT_ROOT
 from bot.nlu import minilm
-from bot.nlu.linear import LinearScorer, dump_pair, load_pair
+from bot.nlu.linear import LinearScorer, dump_pair, fit_pair, load_pair
 from bot.risk.categories import Category, category_of_intent, intent_for
 from bot.risk.examples import EXAMPLES_DIR, example_files, load_directory
 from bot.risk.normalise import normalise
@@ -211,8 +211,8 @@ class RiskClassifier(GraphComponent):
         features = TextFeatures.fit(texts)
         counts = features.transform(texts)
         embeddings = self.embedder.embed_all(texts) * float(self.config["embedding_scale"])
-        words = self._regression(labels).fit(counts, labels)
-        full = self._regression(labels).fit(scipy.sparse.hstack([counts, embeddings]).tocsr(), labels)
+        words, full = fit_pair(self._regression(labels), counts,
+                               scipy.sparse.hstack([counts, embeddings]).tocsr(), labels)
         self._persist(features, words, full)
         self.features = features
         self.words, self.full = LinearScorer.of(words, features.width), LinearScorer.of(full, features.width)

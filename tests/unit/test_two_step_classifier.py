@@ -147,3 +147,20 @@ def test_embedding_texts_together_gives_each_the_vector_it_gets_alone():
     texts = ["hi", "she is floppy and wont wake up", "is it ok to bed share after one glass of wine at a wedding"]
     together = model.embed_all(texts)
     np.testing.assert_allclose(together, np.stack([model.embed(t) for t in texts]), atol=1e-5)
+
+
+def test_the_pair_fitted_side_by_side_equals_the_pair_fitted_one_after_the_other():
+    from sklearn.linear_model import LogisticRegression
+    from bot.nlu.linear import fit_pair
+
+    rng = np.random.default_rng(0)
+    counts = scipy.sparse.csr_matrix(rng.poisson(0.3, size=(120, 40)).astype(float))
+    with_embedding = scipy.sparse.hstack([counts, rng.normal(size=(120, 8))]).tocsr()
+    labels = [("a", "b", "c")[i % 3] for i in range(120)]
+    regression = LogisticRegression(solver="lbfgs", max_iter=200, class_weight="balanced")
+
+    words, full = fit_pair(regression, counts, with_embedding, labels)
+
+    assert np.array_equal(words.coef_, LogisticRegression(**regression.get_params()).fit(counts, labels).coef_)
+    assert np.array_equal(full.coef_, LogisticRegression(**regression.get_params()).fit(with_embedding, labels).coef_)
+    assert full.coef_.shape == (3, 48) and not hasattr(regression, "coef_")
