@@ -88,6 +88,20 @@ def cpu_seconds(*pids: int) -> float:
     return total
 
 
+def cpu_seconds_by_command(*pids: int) -> Dict[str, float]:
+    """`cpu_seconds` per command line (without the interpreter's path), so a benchmark can say
+    which of a deployment's processes (a Rasa server, the action server, a worker) spends it."""
+    found: Dict[str, float] = {}
+    for pid in pids:
+        try:
+            argv = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace").split("\0")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        name = " ".join(a for a in argv[1:5] if a) or argv[0]
+        found[name] = found.get(name, 0.0) + cpu_seconds(pid)
+    return found
+
+
 def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
     """SIGTERM (a graceful stop), then SIGKILL if it hangs."""
     process.terminate()

@@ -62,8 +62,8 @@ from urllib.parse import urlencode, urlparse
 import aiohttp
 from twilio.request_validator import RequestValidator
 
-from benchmarks.common import (PEER_NAME, cpu_seconds, load_average, stop_process, summary, train_model,
-                               wait_ready, write_peer_config)
+from benchmarks.common import (PEER_NAME, cpu_seconds, cpu_seconds_by_command, load_average, stop_process,
+                               summary, train_model, wait_ready, write_peer_config)
 from benchmarks.twilio import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, PUBLIC_URL, WEBHOOK, texts
 from benchmarks.twilio_peer import ARRIVED_AT_FIELD, INBOUND_SID_FIELD
 from bot.config import get_settings
@@ -294,10 +294,12 @@ def user_turns(tracker_url: str, senders: Dict[str, str]) -> Dict[str, List[dict
 async def run_window(deployment: Deployment, window: Window, number: int, corpus: Sequence[str],
                      received: List[SentMessage]) -> None:
     pids = deployment.pids()
-    cpu_before = cpu_seconds(*pids)
+    cpu_before, by_command_before = cpu_seconds(*pids), cpu_seconds_by_command(*pids)
     sent = await send_window(deployment, schedule(window, number, corpus))
     await wait_settled(deployment, sent, received)
     cpu = cpu_seconds(*pids) - cpu_before
+    by_command = {name: (seconds - by_command_before.get(name, 0.0)) / len(sent) * 1000
+                  for name, seconds in cpu_seconds_by_command(*pids).items()}
     answered = deployment.answered(texts_to(received, sent))
     latencies = time_to_reply(sent, answered)
     replied = [m.sent_at + t for m, t in zip(sent, latencies) if math.isfinite(t)]
@@ -313,6 +315,7 @@ async def run_window(deployment: Deployment, window: Window, number: int, corpus
         "order broken": order_broken(sent, {sid: at for sid, at in deployment.arrivals(sent, answered).items()
                                             if sid in answered}, deployment.processed(sent)),
         "server CPU/msg (ms)": cpu / len(sent) * 1000, "load average": load_average(),
+        "CPU/msg by process (ms)": dict(sorted(by_command.items(), key=lambda item: -item[1])),
     }
 
 
@@ -521,6 +524,11 @@ def print_table(deployments: List[Deployment]) -> None:
           "arrived before the reply to the parent's earlier message; order: parents whose conversation "
           "does not hold the messages that reached the server once each, in the order they reached it; CPU: all of the deployment's "
           "processes per message (not PostgreSQL or Redis); load: 1-minute load average after the window.")
+    for deployment in deployments:
+        target = target_window(deployment)
+        if target:
+            shares = ", ".join(f"{name}: {ms:.1f}" for name, ms in target.figures["CPU/msg by process (ms)"].items())
+            print(f"{deployment.name}: CPU per message by process at 10 msg/s (ms): {shares}")
     for deployment in deployments:
         target, best = target_window(deployment), highest_rate(deployment)
         verdict = (f"p99 {target.figures['reply p99 (s)']:.2f} s (target < {TARGET_P99_SECONDS:.0f} s: "

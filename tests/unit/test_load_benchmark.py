@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import random
+import time
 from collections import defaultdict
+
+import pytest
 
 from benchmarks.common import summary
 from benchmarks.load import (BURST_GAP_SECONDS, Sent, Window, duplicates, order_broken, overtaken, schedule,
@@ -69,3 +73,23 @@ def test_a_conversation_that_took_messages_out_of_their_arrival_order_or_twice_b
     assert order_broken(sent, arrivals, {parent: ["SM1", "SM2"]}) == 1
     assert order_broken(sent, arrivals, {parent: ["SM2", "SM1", "SM1"]}) == 1
     assert order_broken(sent, arrivals, {parent: ["SM2"]}) == 1
+
+
+def test_cpu_is_told_apart_by_command_line_and_adds_up_to_the_total():
+    import subprocess
+    import sys
+
+    from benchmarks.common import cpu_seconds, cpu_seconds_by_command
+
+    busy = subprocess.Popen([sys.executable, "-c", "import sys; sum(range(30_000_000)); sys.stdin.read()"],
+                            stdin=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while cpu_seconds(busy.pid) < 0.2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        by_command = cpu_seconds_by_command(busy.pid, os.getpid())
+        assert set(by_command) >= {"-c import sys; sum(range(30_000_000)); sys.stdin.read()"}
+        assert sum(by_command.values()) == pytest.approx(cpu_seconds(busy.pid, os.getpid()), abs=0.05)
+    finally:
+        busy.kill()
+        busy.wait()
