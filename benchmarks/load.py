@@ -62,8 +62,8 @@ from urllib.parse import urlencode, urlparse
 import aiohttp
 from twilio.request_validator import RequestValidator
 
-from benchmarks.common import (PEER_NAME, cpu_seconds, cpu_seconds_by_command, load_average, stop_process,
-                               summary, train_model, wait_ready, write_peer_config)
+from benchmarks.common import (PEER_NAME, cpu_seconds_by_command, load_average, stop_process, summary,
+                               train_model, wait_ready, write_peer_config)
 from benchmarks.twilio import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, PUBLIC_URL, WEBHOOK, texts
 from benchmarks.twilio_peer import ARRIVED_AT_FIELD, INBOUND_SID_FIELD
 from bot.config import get_settings
@@ -294,11 +294,10 @@ def user_turns(tracker_url: str, senders: Dict[str, str]) -> Dict[str, List[dict
 async def run_window(deployment: Deployment, window: Window, number: int, corpus: Sequence[str],
                      received: List[SentMessage]) -> None:
     pids = deployment.pids()
-    cpu_before, by_command_before = cpu_seconds(*pids), cpu_seconds_by_command(*pids)
+    before = cpu_seconds_by_command(*pids)
     sent = await send_window(deployment, schedule(window, number, corpus))
     await wait_settled(deployment, sent, received)
-    cpu = cpu_seconds(*pids) - cpu_before
-    by_command = {name: (seconds - by_command_before.get(name, 0.0)) / len(sent) * 1000
+    by_command = {name: (seconds - before.get(name, 0.0)) / len(sent) * 1000
                   for name, seconds in cpu_seconds_by_command(*pids).items()}
     answered = deployment.answered(texts_to(received, sent))
     latencies = time_to_reply(sent, answered)
@@ -314,7 +313,7 @@ async def run_window(deployment: Deployment, window: Window, number: int, corpus
         "sent twice": duplicates(answered), "overtaken": overtaken(sent, answered),
         "order broken": order_broken(sent, {sid: at for sid, at in deployment.arrivals(sent, answered).items()
                                             if sid in answered}, deployment.processed(sent)),
-        "server CPU/msg (ms)": cpu / len(sent) * 1000, "load average": load_average(),
+        "server CPU/msg (ms)": sum(by_command.values()), "load average": load_average(),
         "CPU/msg by process (ms)": dict(sorted(by_command.items(), key=lambda item: -item[1])),
     }
 

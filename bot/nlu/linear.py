@@ -59,14 +59,9 @@ def fit_pair(regression: LogisticRegression, counts: scipy.sparse.csr_matrix,
     spawned, not forked: a trainer's process may hold threads (TensorFlow's, a server's) that a
     fork would copy mid-lock. The fits are exactly those made one after the other."""
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as child:
-        full = child.submit(_fitted, clone(regression), with_embedding, list(labels))
+        full = child.submit(clone(regression).fit, with_embedding, list(labels))
         words = clone(regression).fit(counts, labels)
         return words, full.result()
-
-
-def _fitted(regression: LogisticRegression, features: scipy.sparse.csr_matrix,
-            labels: Sequence[str]) -> LogisticRegression:
-    return regression.fit(features, labels)
 
 
 # A two-step classifier's pair of regressions, as stored in its model directory. skops, not pickle:

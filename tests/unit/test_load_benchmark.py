@@ -5,12 +5,14 @@ import datetime as dt
 import math
 import os
 import random
+import subprocess
+import sys
 import time
 from collections import defaultdict
 
 import pytest
 
-from benchmarks.common import summary
+from benchmarks.common import cpu_seconds, cpu_seconds_by_command, summary
 from benchmarks.load import (BURST_GAP_SECONDS, Sent, Window, duplicates, order_broken, overtaken, schedule,
                              time_to_reply)
 from tests.twilio_stub import SentMessage
@@ -76,11 +78,6 @@ def test_a_conversation_that_took_messages_out_of_their_arrival_order_or_twice_b
 
 
 def test_cpu_is_told_apart_by_command_line_and_adds_up_to_the_total():
-    import subprocess
-    import sys
-
-    from benchmarks.common import cpu_seconds, cpu_seconds_by_command
-
     busy = subprocess.Popen([sys.executable, "-c", "import sys; sum(range(30_000_000)); sys.stdin.read()"],
                             stdin=subprocess.PIPE)
     try:
