@@ -165,6 +165,7 @@ def test_an_emergency_the_model_sees_outranks_a_lesser_phrase():
     ("ma bubs", ["my", "baby"]),
     ("hv n mw", ["health", "visitor", "and", "midwife"]),
     ("dunno wat 2 do", ["do", "not", "know", "what", "2", "do"]),
+    ("bby nt brthin rite hlp", ["baby", "not", "breathing", "right", "help"]),
 ])
 def test_more_text_speak_is_expanded(typed, expanded):
     assert normalise(typed) == expanded

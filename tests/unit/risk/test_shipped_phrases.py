@@ -34,3 +34,17 @@ def test_an_emergency_happening_now_is_999_whatever_a_professional_said(text):
 
 def test_an_emergency_sign_past_and_over_that_a_doctor_called_normal_is_not_one():
     assert category("he went blue last week, the doctor said that is normal") == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "the skin under her ribs goes in every time she breathes",
+    "hes gone white and limp",
+    "fell out of his cot and now theres a dent on his head",
+    "had her on my own in the bathroom an hour ago, the afterbirth still has not come out",
+])
+def test_emergency_signs_told_in_plain_words_are_999(text):
+    assert category(text) == "emergency"
+
+
+def test_limp_as_a_noodle_is_a_saying_not_an_emergency():
+    assert category("he's limp as a noodle when he dozes on me, so cute") == "none"
