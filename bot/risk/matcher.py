@@ -61,6 +61,7 @@ EMERGENCY_HYPOTHETICAL_CUES = (
     ("in", "case"), ("ever",), ("signs", "of"), ("how", "do", "i", "know", "if"), ("to", "do", "if"),
     ("how", "would", "i", "know"), ("what", "to", "do", "if"), ("years", "ago"),
     ("how", "would", "i", "tell"), ("how", "do", "i", "tell", "if"), ("what", "happens", "if"),
+    ("signs", "that"), ("what", "are", "the", "signs"), ("last", "year"), ("last", "month"),
 )
 # Only with no urgency word in the message: an emergency foreseen ("he will stop breathing") or
 # over ("but is fine now", "pinked up straight away", "the doctor checked her").
@@ -70,7 +71,12 @@ RESOLVED = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("a
             ("pinked", "up"), ("came", "round", "straight"), ("back", "to", "normal"),
             ("doctor", "checked"), ("gp", "checked"), ("hospital", "checked"), ("checked", "him"),
             ("checked", "her"), ("all", "fine"), ("was", "fine"), ("was", "ok"), ("was", "okay"),
-            ("absolutely", "fine"), ("perfectly", "fine"), ("totally", "fine"), ("completely", "fine"))
+            ("absolutely", "fine"), ("perfectly", "fine"), ("totally", "fine"), ("completely", "fine"),
+            ("fine", "since"), ("wakes", "fine"), ("wakes", "up", "fine"), ("went", "away"), ("goes", "away"),
+            ("warmed", "up"), ("warms", "up"))
+# "was fine an hour ago" tells how the baby was before the sign, not that it is over.
+EARLIER_TIMES = frozenset({"ago", "earlier", "before", "until", "morning", "yesterday"})
+BEFORE_THE_SIGN = (("was", "fine"), ("was", "ok"), ("was", "okay"))
 # A professional's reassurance ends an emergency only when the sign is told as past and over ("went
 # blue last week, the doctor said that is normal"), never when it is happening ("shes gone floppy,
 # the nurse said it was normal"): a 999 said in vain is a lesser error than a missed emergency.
@@ -388,8 +394,17 @@ def _foreseen(words: Sequence[str], start: int) -> bool:
 
 def _resolved(words: Sequence[str], after: int) -> bool:
     """The message says, after the match, that it is over: "went blue but pinked up straight away"."""
-    rest = words[after:]
-    return _cue_before(rest, len(rest), RESOLVED) or _reassured_after_the_fact(words, after)
+    rest = tuple(words[after:])
+    present = set(rest)  # as in _cue_before: most cues' first word is absent
+    return any(rest[i:i + len(cue)] == cue and not _before_the_sign(rest, i, cue)
+               for cue in RESOLVED if cue[0] in present for i in range(len(rest) - len(cue) + 1)) \
+        or _reassured_after_the_fact(words, after)
+
+
+def _before_the_sign(words: Sequence[str], start: int, cue: Tuple[str, ...]) -> bool:
+    """ "was fine" with an earlier time just after it: how the baby was before, see EARLIER_TIMES."""
+    end = start + len(cue)
+    return cue in BEFORE_THE_SIGN and bool(EARLIER_TIMES & set(words[end:end + 4]))
 
 
 def _reassured_after_the_fact(words: Sequence[str], after: int) -> bool:

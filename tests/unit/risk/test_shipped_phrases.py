@@ -48,3 +48,26 @@ def test_emergency_signs_told_in_plain_words_are_999(text):
 
 def test_limp_as_a_noodle_is_a_saying_not_an_emergency():
     assert category("he's limp as a noodle when he dozes on me, so cute") == "none"
+
+
+def test_was_fine_an_hour_ago_tells_how_the_baby_was_before_not_that_it_is_over():
+    assert category("his lips have gone blue and he is very quiet, he was fine an hour ago") == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "what are the signs that a baby is not breathing properly",
+    "she choked on some apple last week but coughed it out and has been fine since",
+    "his feet go blotchy and mottled in the cold but it goes away when he warms up",
+])
+def test_questions_about_signs_and_signs_that_ended_are_not_emergencies(text):
+    assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", ["the baby monitor died in the night, can i use an app",
+                                  "my baby died laughing at the cat"])
+def test_a_monitor_that_died_or_a_saying_is_not_a_baby_loss(text):
+    assert category(text) == "none"
+
+
+def test_relaxed_is_not_read_as_relapsed():
+    assert category("she is so relaxed after her bath, pregnant with number two and loving it") == "none"
