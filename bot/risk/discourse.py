@@ -52,6 +52,9 @@ NOT_NOW = (
     ("was", "fine"), ("was", "ok"), ("was", "okay"), ("was", "alright"), ("fine", "after"),
     ("coughed", "it", "up"), ("my", "friend"), ("friends", "baby"), ("my", "mate"), ("mates", "baby"),
 )
+# Between an asking "if" and the sign, these tell it as going on, not supposed (not "is" or
+# "again": "what do i do if he is choking", "if it happens again" ask about what may come).
+ONGOING = frozenset({"keeps", "keep", "still", "currently"})
 # Any of these in the telling means it may be happening now, so the sign stays an emergency.
 HAPPENING = frozenset({"is", "are", "am", "has", "have", "keeps", "keep", "still", "again", "gone",
                        "going", "just", "now", "right", "currently"})
@@ -160,6 +163,11 @@ def sign_asked_about(words: Sequence[str], sign_start: int) -> bool:
 
 def asked_if(parts: Sequence[Sentence], sign_start: int) -> bool:
     """A sign inside a sentence that asks and puts it after "if": "what does it mean if a baby
-    goes blue round the lips?". The sentence's own words, not the message's, decide."""
+    goes blue round the lips?". The sentence's own words, not the message's, decide; a sign told
+    as going on ("is it bad if he keeps jerking and goes floppy") is no "if" (see ONGOING)."""
     sentence = sentence_at(parts, sign_start)
-    return sentence.asks and "if" in sentence.words[:sign_start - sentence.start]
+    before = sentence.words[:sign_start - sentence.start]
+    if not sentence.asks or "if" not in before:
+        return False
+    after_if = before[len(before) - before[::-1].index("if"):]
+    return not ONGOING & set(after_if)

@@ -62,6 +62,7 @@ EMERGENCY_HYPOTHETICAL_CUES = (
     ("how", "would", "i", "know"), ("what", "to", "do", "if"), ("years", "ago"),
     ("how", "would", "i", "tell"), ("how", "do", "i", "tell", "if"), ("what", "happens", "if"),
     ("signs", "that"), ("what", "are", "the", "signs"), ("last", "year"), ("last", "month"),
+    ("know", "the", "signs"),
 )
 # Only with no urgency word in the message: an emergency foreseen ("he will stop breathing") or
 # over ("but is fine now", "pinked up straight away", "the doctor checked her").
@@ -73,7 +74,7 @@ RESOLVED = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("a
             ("checked", "her"), ("all", "fine"), ("was", "fine"), ("was", "ok"), ("was", "okay"),
             ("absolutely", "fine"), ("perfectly", "fine"), ("totally", "fine"), ("completely", "fine"),
             ("fine", "since"), ("wakes", "fine"), ("wakes", "up", "fine"), ("went", "away"), ("goes", "away"),
-            ("warmed", "up"), ("warms", "up"))
+            ("warmed", "up"), ("warms", "up"), ("last", "year"), ("last", "month"))
 # "was fine an hour ago" tells how the baby was before the sign, not that it is over.
 EARLIER_TIMES = frozenset({"ago", "earlier", "before", "until", "morning", "yesterday"})
 BEFORE_THE_SIGN = (("was", "fine"), ("was", "ok"), ("was", "okay"))

@@ -71,3 +71,21 @@ def test_a_monitor_that_died_or_a_saying_is_not_a_baby_loss(text):
 
 def test_relaxed_is_not_read_as_relapsed():
     assert category("she is so relaxed after her bath, pregnant with number two and loving it") == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "is it bad if she keeps twitching and then goes floppy",
+    "doing the back blows now and nothing is coming out",
+    "the lid was off my methadone and the bottle is open and empty",
+    "he went stiff and his arms are jerking",
+])
+def test_signs_told_as_going_on_or_by_what_is_being_done_are_999(text):
+    assert category(text) == "emergency"
+
+
+def test_a_sign_asked_about_after_if_is_still_hypothetical():
+    assert category("what does it mean if a baby goes floppy after a feed") == "none"
+
+
+def test_stuff_is_not_read_as_stiff():
+    assert category("stop sharing my stuff") == "none"
