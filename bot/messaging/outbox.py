@@ -7,6 +7,7 @@ restart. Rows to one recipient are sent strictly in id order.
 
 Public API, kept stable for the dashboard:
     queue_message(session, sender_id, text, *, origin) -> list of rows (one per SMS part)
+    queue_to_contact(session, contact, text, *, origin) -> list of rows
     queue_to_number(session, to_number, text, *, origin) -> list of rows
     whatsapp_window_open(session, sender_id) -> bool (re-exported from bot.messaging.contacts)
 """
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.db.dialect import insert_unless_exists
 from bot.db.locks import OTHER_REPLICAS_SLACK, KeyLocks
-from bot.db.messaging import EarlyStatus, OutboundMessage, OutboundStatus
+from bot.db.messaging import Contact, EarlyStatus, OutboundMessage, OutboundStatus
 from bot.db.models import utcnow
 from bot.messaging import contacts
 from bot.messaging.contacts import as_utc
@@ -50,8 +51,16 @@ def queue_message(session: Session, sender_id: str, text: str, *, origin: str,
     they are flushed, so they have ids, but the caller commits. Raises LookupError for a sender id
     that never wrote to us over Twilio (e.g. a REST-channel conversation), ValueError for blank text.
     """
-    found = contacts.contact(session, sender_id)
-    return _queue(session, sender_id, found.address, text, origin, inbound_id, ignores_opt_out)
+    return queue_to_contact(session, contacts.contact(session, sender_id), text, origin=origin,
+                            inbound_id=inbound_id, ignores_opt_out=ignores_opt_out)
+
+
+def queue_to_contact(session: Session, contact: Contact, text: str, *, origin: str,
+                     inbound_id: Optional[int] = None, ignores_opt_out: bool = False) -> List[OutboundMessage]:
+    """`queue_message` for a contact the caller has loaded. A caller that goes on to claim the
+    reply for sending in the same transaction keeps the contact referenced: the session holds
+    loaded rows only weakly, and the sender's plan reads the contact again (one SELECT fewer)."""
+    return _queue(session, contact.sender_id, contact.address, text, origin, inbound_id, ignores_opt_out)
 
 
 def queue_to_number(session: Session, to_number: str, text: str, *, origin: str) -> List[OutboundMessage]:

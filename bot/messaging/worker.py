@@ -245,10 +245,12 @@ class InboxWorker:
                     contacts.opt_in(session, row.sender_id)
                 address = None
                 if outcome.replies:
+                    # Held until the commit: `claim_in` below plans the first reply from it.
+                    contact = contacts.contact(session, row.sender_id)
                     # One text, split only where the channel needs it: fewer messages, none out of order.
-                    queued = outbox.queue_message(session, row.sender_id, "\n\n".join(outcome.replies),
-                                                  origin=outcome.origin, inbound_id=row.id,
-                                                  ignores_opt_out=outcome.keyword == Keyword.OPT_OUT)
+                    queued = outbox.queue_to_contact(session, contact, "\n\n".join(outcome.replies),
+                                                     origin=outcome.origin, inbound_id=row.id,
+                                                     ignores_opt_out=outcome.keyword == Keyword.OPT_OUT)
                     address = queued[0].to_address
                     send = self.replies.claim_in(session, address)
                 return inbox.next_pending(session, row.sender_id), address, send

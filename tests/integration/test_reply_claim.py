@@ -125,3 +125,39 @@ def test_a_sender_that_has_not_settled_yet_is_not_handed_a_reply(database_url, s
         assert session.execute(sa.select(OutboundMessage.status)).scalars().all() == ["queued"]
     inbox_locks.close()
     outbox_locks.close()
+
+
+def test_the_finishing_transaction_reads_the_parents_contact_once(database_url, sessions):
+    """Queueing the reply and planning its send both need the contact; the second read is served
+    from the session, not the database."""
+    engine = sessions.kw["bind"]
+    inbox_locks, outbox_locks = KeyLocks(engine, INBOX), KeyLocks(engine, OUTBOX)
+    contact_reads = []
+
+    def count_contact_reads(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM contacts" in statement:
+            contact_reads.append(statement)
+
+    with TwilioStub() as stub:
+        sender = sender_that_never_claims(stub_settings(stub, database_url), sessions, outbox_locks)
+        worker = InboxWorker(sessions, inbox_locks, None, lambda: None, sender)
+
+        async def scenario() -> None:
+            task = asyncio.create_task(sender.run())
+            try:
+                await until(lambda: sender._api is not None)
+                row = claimed_message(sessions, inbox_locks)
+                sa.event.listen(engine, "before_cursor_execute", count_contact_reads)
+                try:
+                    await worker._finish(row, Outcome(["Yes, a well-fitting one."]), InboundStatus.PROCESSED)
+                finally:
+                    sa.event.remove(engine, "before_cursor_execute", count_contact_reads)
+                await until(lambda: len(stub.sent) == 1 and not outbox_locks.holding())
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+        asyncio.run(scenario())
+    assert len(contact_reads) == 1
+    inbox_locks.close()
+    outbox_locks.close()
