@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Callable, Optional
 
 import pytest
 import sqlalchemy as sa
@@ -52,9 +53,12 @@ async def until(condition, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.05)
 
 
-def test_a_reply_claimed_in_the_finishing_transaction_is_sent_without_the_senders_own_claim(database_url, sessions):
+def finish_with_one_reply(database_url, sessions, inbox_locks: KeyLocks, outbox_locks: KeyLocks,
+                          on_statement: Optional[Callable[..., None]] = None) -> list:
+    """Finish a claimed message with one reply while a real sender, whose own claims take nothing,
+    is running; returns what the Twilio stub received. `on_statement`, if given, hears every
+    statement of the finish (SQLAlchemy's before_cursor_execute) and no other."""
     engine = sessions.kw["bind"]
-    inbox_locks, outbox_locks = KeyLocks(engine, INBOX), KeyLocks(engine, OUTBOX)
     with TwilioStub() as stub:
         sender = sender_that_never_claims(stub_settings(stub, database_url), sessions, outbox_locks)
         worker = InboxWorker(sessions, inbox_locks, None, lambda: None, sender)
@@ -63,15 +67,28 @@ def test_a_reply_claimed_in_the_finishing_transaction_is_sent_without_the_sender
             task = asyncio.create_task(sender.run())
             try:
                 await until(lambda: sender._api is not None)  # settled: sending is allowed
-                await worker._finish(claimed_message(sessions, inbox_locks), Outcome(["Yes, a well-fitting one."]),
-                                     InboundStatus.PROCESSED)
+                row = claimed_message(sessions, inbox_locks)
+                if on_statement:
+                    sa.event.listen(engine, "before_cursor_execute", on_statement)
+                try:
+                    await worker._finish(row, Outcome(["Yes, a well-fitting one."]), InboundStatus.PROCESSED)
+                finally:
+                    if on_statement:
+                        sa.event.remove(engine, "before_cursor_execute", on_statement)
                 await until(lambda: len(stub.sent) == 1 and not outbox_locks.holding())
             finally:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
 
         asyncio.run(scenario())
-        assert stub.sent[0].body == "Yes, a well-fitting one."
+        return stub.sent
+
+
+def test_a_reply_claimed_in_the_finishing_transaction_is_sent_without_the_senders_own_claim(database_url, sessions):
+    engine = sessions.kw["bind"]
+    inbox_locks, outbox_locks = KeyLocks(engine, INBOX), KeyLocks(engine, OUTBOX)
+    sent = finish_with_one_reply(database_url, sessions, inbox_locks, outbox_locks)
+    assert sent[0].body == "Yes, a well-fitting one."
     with sessions() as session:
         assert session.execute(sa.select(OutboundMessage.status)).scalars().all() == ["sent"]
     inbox_locks.close()
@@ -138,26 +155,7 @@ def test_the_finishing_transaction_reads_the_parents_contact_once(database_url, 
         if statement.lstrip().upper().startswith("SELECT") and "FROM contacts" in statement:
             contact_reads.append(statement)
 
-    with TwilioStub() as stub:
-        sender = sender_that_never_claims(stub_settings(stub, database_url), sessions, outbox_locks)
-        worker = InboxWorker(sessions, inbox_locks, None, lambda: None, sender)
-
-        async def scenario() -> None:
-            task = asyncio.create_task(sender.run())
-            try:
-                await until(lambda: sender._api is not None)
-                row = claimed_message(sessions, inbox_locks)
-                sa.event.listen(engine, "before_cursor_execute", count_contact_reads)
-                try:
-                    await worker._finish(row, Outcome(["Yes, a well-fitting one."]), InboundStatus.PROCESSED)
-                finally:
-                    sa.event.remove(engine, "before_cursor_execute", count_contact_reads)
-                await until(lambda: len(stub.sent) == 1 and not outbox_locks.holding())
-            finally:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-
-        asyncio.run(scenario())
+    finish_with_one_reply(database_url, sessions, inbox_locks, outbox_locks, count_contact_reads)
     assert len(contact_reads) == 1
     inbox_locks.close()
     outbox_locks.close()
