@@ -41,13 +41,13 @@ def test_an_emergency_sign_past_and_over_that_a_doctor_called_normal_is_not_one(
     "hes gone white and limp",
     "fell out of his cot and now theres a dent on his head",
     "had her on my own in the bathroom an hour ago, the afterbirth still has not come out",
+    "is it bad if she keeps twitching and then goes floppy",
+    "doing the back blows now and nothing is coming out",
+    "the lid was off my methadone and the bottle is open and empty",
+    "he went stiff and his arms are jerking",
 ])
-def test_emergency_signs_told_in_plain_words_are_999(text):
+def test_emergency_signs_told_in_plain_words_or_by_the_first_aid_being_done_are_999(text):
     assert category(text) == "emergency"
-
-
-def test_limp_as_a_noodle_is_a_saying_not_an_emergency():
-    assert category("he's limp as a noodle when he dozes on me, so cute") == "none"
 
 
 def test_was_fine_an_hour_ago_tells_how_the_baby_was_before_not_that_it_is_over():
@@ -58,34 +58,18 @@ def test_was_fine_an_hour_ago_tells_how_the_baby_was_before_not_that_it_is_over(
     "what are the signs that a baby is not breathing properly",
     "she choked on some apple last week but coughed it out and has been fine since",
     "his feet go blotchy and mottled in the cold but it goes away when he warms up",
+    "what does it mean if a baby goes floppy after a feed",
 ])
-def test_questions_about_signs_and_signs_that_ended_are_not_emergencies(text):
+def test_signs_asked_about_or_over_are_not_emergencies(text):
     assert category(text) == "none"
-
-
-@pytest.mark.parametrize("text", ["the baby monitor died in the night, can i use an app",
-                                  "my baby died laughing at the cat"])
-def test_a_monitor_that_died_or_a_saying_is_not_a_baby_loss(text):
-    assert category(text) == "none"
-
-
-def test_relaxed_is_not_read_as_relapsed():
-    assert category("she is so relaxed after her bath, pregnant with number two and loving it") == "none"
 
 
 @pytest.mark.parametrize("text", [
-    "is it bad if she keeps twitching and then goes floppy",
-    "doing the back blows now and nothing is coming out",
-    "the lid was off my methadone and the bottle is open and empty",
-    "he went stiff and his arms are jerking",
+    "he's limp as a noodle when he dozes on me, so cute",
+    "the baby monitor died in the night, can i use an app",
+    "my baby died laughing at the cat",
+    "she is so relaxed after her bath, pregnant with number two and loving it",
+    "stop sharing my stuff",
 ])
-def test_signs_told_as_going_on_or_by_what_is_being_done_are_999(text):
-    assert category(text) == "emergency"
-
-
-def test_a_sign_asked_about_after_if_is_still_hypothetical():
-    assert category("what does it mean if a baby goes floppy after a feed") == "none"
-
-
-def test_stuff_is_not_read_as_stiff():
-    assert category("stop sharing my stuff") == "none"
+def test_sayings_and_words_that_look_like_a_risk_word_are_not_risks(text):
+    assert category(text) == "none"
