@@ -70,6 +70,14 @@ def test_signs_asked_about_or_over_are_not_emergencies(text):
     "my baby died laughing at the cat",
     "she is so relaxed after her bath, pregnant with number two and loving it",
     "stop sharing my stuff",
+    "her lips are blue from the blueberries",
+    "she is having a fit of giggles at the dog",
+    "so floppy after his feed, milk drunk",
+    "i hid my bump from work until 20 weeks, do i have to tell them now",
 ])
 def test_sayings_and_words_that_look_like_a_risk_word_are_not_risks(text):
     assert category(text) == "none"
+
+
+def test_a_babys_dad_who_punched_her_is_still_abuse():
+    assert category("my baby's dad punched me again last night") == "domestic_abuse"
