@@ -67,14 +67,14 @@ EMERGENCY_HYPOTHETICAL_CUES = (
 # Only with no urgency word in the message: an emergency foreseen ("he will stop breathing") or
 # over ("but is fine now", "pinked up straight away", "the doctor checked her").
 MODALS = frozenset({"will", "might", "could", "would", "may"})
-CALM = frozenset({"fine", "ok", "okay", "better", "settled", "calm", "asleep", "alright"})
+CALM = frozenset({"fine", "ok", "okay", "better", "settled", "calm", "asleep", "alright", "home"})
 RESOLVED = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("are", "fine"),
             ("pinked", "up"), ("came", "round", "straight"), ("back", "to", "normal"),
             ("doctor", "checked"), ("gp", "checked"), ("hospital", "checked"), ("checked", "him"),
             ("checked", "her"), ("all", "fine"), ("was", "fine"), ("was", "ok"), ("was", "okay"),
             ("absolutely", "fine"), ("perfectly", "fine"), ("totally", "fine"), ("completely", "fine"),
             ("fine", "since"), ("wakes", "fine"), ("wakes", "up", "fine"), ("went", "away"), ("goes", "away"),
-            ("warmed", "up"), ("warms", "up"), ("last", "year"), ("last", "month"))
+            ("warmed", "up"), ("warms", "up"), ("last", "year"), ("last", "month"), ("much", "better"))
 # "was fine an hour ago" tells how the baby was before the sign, not that it is over.
 EARLIER_TIMES = frozenset({"ago", "earlier", "before", "until", "morning", "yesterday"})
 BEFORE_THE_SIGN = (("was", "fine"), ("was", "ok"), ("was", "okay"))
@@ -459,8 +459,8 @@ def is_urgent(words: Sequence[str]) -> bool:
 
 
 def _calm_now(words: Sequence[str], index: int) -> bool:
-    """ "fine now", "settled now", "she is 2 now", "6 months old now": a "now" that says it is
-    over or gives an age, not that something is happening."""
+    """ "fine now", "settled now", "home now", "she is 2 now", "6 months old now": a "now" that says
+    it is over or gives an age, not that something is happening."""
     if words[index] != "now" or index == 0:
         return False
     before = words[index - 1]

@@ -81,3 +81,7 @@ def test_sayings_and_words_that_look_like_a_risk_word_are_not_risks(text):
 
 def test_a_babys_dad_who_punched_her_is_still_abuse():
     assert category("my baby's dad punched me again last night") == "domestic_abuse"
+
+
+def test_a_sign_told_as_over_once_home_from_hospital_is_not_an_emergency():
+    assert category("his ribs were pulling in last night, a&e said bronchiolitis, home now and much better") == "none"
