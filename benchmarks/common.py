@@ -94,7 +94,7 @@ def cpu_seconds_by_command(*pids: int) -> Dict[str, float]:
     found: Dict[str, float] = {}
     for pid in pids:
         try:
-            argv = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace").split("\0")
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
         except (FileNotFoundError, ProcessLookupError):
             continue
         name = " ".join(a for a in argv[1:5] if a) or argv[0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import AbstractSet, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import AbstractSet, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 from bot.risk import discourse
 from bot.risk.categories import PRECEDENCE, Category
@@ -334,12 +334,15 @@ def opens_as_question(words: Sequence[str]) -> bool:
 def _cue_before(words: Sequence[str], index: int, cues: Iterable[Tuple[str, ...]]) -> bool:
     """Whether any cue occurs in the same sentence before `index` (sentences are not kept, so the
     whole text before it counts; parents rarely punctuate anyway)."""
-    before = tuple(words[:index])
-    present = set(before)  # most cues' first word is absent: skip them without a scan
-    return any(
-        before[i:i + len(cue)] == cue for cue in cues if cue[0] in present
-        for i in range(len(before) - len(cue) + 1)
-    )
+    return any(True for _ in _cues_in(words[:index], cues))
+
+
+def _cues_in(words: Sequence[str], cues: Iterable[Tuple[str, ...]]) -> Iterator[Tuple[int, Tuple[str, ...]]]:
+    """(position, cue) for each occurrence of a cue in `words`."""
+    words = tuple(words)
+    present = set(words)  # most cues' first word is absent: skip them without a scan
+    return ((i, cue) for cue in cues if cue[0] in present
+            for i in range(len(words) - len(cue) + 1) if words[i:i + len(cue)] == cue)
 
 
 def _negated(words: Sequence[str], start: int) -> bool:
@@ -395,10 +398,8 @@ def _foreseen(words: Sequence[str], start: int) -> bool:
 
 def _resolved(words: Sequence[str], after: int) -> bool:
     """The message says, after the match, that it is over: "went blue but pinked up straight away"."""
-    rest = tuple(words[after:])
-    present = set(rest)  # as in _cue_before: most cues' first word is absent
-    return any(rest[i:i + len(cue)] == cue and not _before_the_sign(rest, i, cue)
-               for cue in RESOLVED if cue[0] in present for i in range(len(rest) - len(cue) + 1)) \
+    rest = words[after:]
+    return any(not _before_the_sign(rest, i, cue) for i, cue in _cues_in(rest, RESOLVED)) \
         or _reassured_after_the_fact(words, after)
 
 
