@@ -24,7 +24,7 @@ from bot.config import PROJECT_ROOT
 from bot.risk import phrases as phrase_list
 from bot.risk.categories import Category, category_of_intent, intent_for
 from bot.risk.classifier import RISK_RANKING_KEY
-from bot.risk.detector import Assessment, assess, blended_ranking
+from bot.risk.detector import CONCEALED_LABOUR, Assessment, assess, blended_ranking
 from bot.risk.matcher import index_of
 
 RISK_KEY = "risk"
@@ -64,7 +64,8 @@ class RiskDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         return {"phrases": "data/risk/phrases.yml", "model_threshold": 0.5, "emergency_threshold": None,
-                "sure_threshold": None, "fallback_threshold": 0.25, "intent_weight": 0.5}
+                "sure_threshold": None, "fallback_threshold": 0.25, "intent_weight": 0.5,
+                "concealed_labour": CONCEALED_LABOUR}
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self.phrases = phrase_list.load(PROJECT_ROOT / config["phrases"])
@@ -74,6 +75,7 @@ class RiskDetector(GraphComponent):
         self.sure_threshold = _optional_float(config.get("sure_threshold"))
         self.fallback_threshold = float(config["fallback_threshold"])
         self.intent_weight = float(config["intent_weight"])
+        self.concealed_labour = float(config["concealed_labour"])
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -84,7 +86,8 @@ class RiskDetector(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             assessment = assess(text, model_ranking(message, self.intent_weight), self.phrases,
-                                self.model_threshold, self.emergency_threshold, self.sure_threshold)
+                                self.model_threshold, self.emergency_threshold, self.sure_threshold,
+                                self.concealed_labour)
             message.set(RISK_KEY, assessment.as_dict(), add_to_output=True)
             if message.get(INTENT):
                 decide_intent(message, assessment, self.fallback_threshold)

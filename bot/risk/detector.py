@@ -11,6 +11,9 @@ from bot.risk.matcher import best_match
 from bot.risk.phrases import PhraseList
 
 MODEL_MATCH = "model"
+# The emergency probability that makes a concealed pregnancy a concealed labour, unless
+# config.yml sets the RiskDetector's `concealed_labour`.
+CONCEALED_LABOUR = 0.2
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,11 @@ def blended_ranking(risk_ranking: List[Dict[str, Any]], intent_ranking: List[Dic
 
 
 def model_category(intent_ranking: List[Dict[str, Any]], threshold: float,
-                   emergency_threshold: Optional[float] = None) -> Optional[Category]:
+                   emergency_threshold: Optional[float] = None,
+                   concealed_labour: float = CONCEALED_LABOUR) -> Optional[Category]:
     """The risk category the classifier believes in, if its top intent is a risk intent with at
-    least `threshold` confidence (`emergency_threshold` for an emergency, if given)."""
+    least `threshold` confidence (`emergency_threshold` for an emergency, if given); a concealed
+    pregnancy with an emergency ranked next at `concealed_labour` or more is an emergency."""
     ranked = _without_fallback(intent_ranking)
     if not ranked:
         return None
@@ -69,32 +74,28 @@ def model_category(intent_ranking: List[Dict[str, Any]], threshold: float,
         threshold = emergency_threshold
     if not category or top.get("confidence", 0.0) < threshold:
         return None
-    return Category.EMERGENCY if _concealed_labour(category, ranked) else category
+    return Category.EMERGENCY if _concealed_labour(category, ranked, concealed_labour) else category
 
 
-# The issue names "labour with nobody aware" an emergency: it is where a concealed pregnancy
-# becomes one. So a concealed pregnancy the classifier is sure of, with an emergency ranked next at
-# this or more, is a concealed labour ("waters gone n im pushin, nobody knows im preg": concealed
-# 0.66, emergency 0.24). Only this pair: other risks beside an emergency keep their category.
-CONCEALED_LABOUR = 0.2
-
-
-def _concealed_labour(category: Category, ranked: List[Dict[str, Any]]) -> bool:
+def _concealed_labour(category: Category, ranked: List[Dict[str, Any]], threshold: float) -> bool:
+    """The issue names "labour with nobody aware" an emergency: it is where a concealed pregnancy
+    becomes one ("waters gone n im pushin, nobody knows im preg": concealed 0.66, emergency 0.24).
+    Only this pair: other risks beside an emergency keep their category."""
     return category is Category.CONCEALED_PREGNANCY and len(ranked) > 1 and \
         category_of_intent(ranked[1].get("name")) is Category.EMERGENCY and \
-        ranked[1].get("confidence", 0.0) >= CONCEALED_LABOUR
+        ranked[1].get("confidence", 0.0) >= threshold
 
 
 def assess(text: str, intent_ranking: List[Dict[str, Any]], phrases: PhraseList,
            model_threshold: float, emergency_threshold: Optional[float] = None,
-           sure_threshold: Optional[float] = None) -> Assessment:
+           sure_threshold: Optional[float] = None, concealed_labour: float = CONCEALED_LABOUR) -> Assessment:
     """Either layer can raise a risk. The phrase layer wins when both fire, since it names the
     words a health visitor will want to see, unless only the model sees an emergency. The model
     alone is ignored when the message denies a risky act, opens as a question or another person's
     story (unless the model is at least `sure_threshold` sure), or (for an emergency) asks what to
     do if, or says it is over; see matcher.Context."""
     match, context = best_match(text, phrases)
-    category = model_category(intent_ranking, model_threshold, emergency_threshold)
+    category = model_category(intent_ranking, model_threshold, emergency_threshold, concealed_labour)
     model_emergency = category is Category.EMERGENCY and not context.emergency_hypothetical
     if match and (match.category is Category.EMERGENCY or not model_emergency):
         return _assessment(match.category, match.label)

@@ -93,6 +93,14 @@ def test_a_concealed_pregnancy_with_an_emergency_ranked_next_is_a_concealed_labo
         == "concealed_pregnancy"
 
 
+def test_the_concealed_labour_probability_is_the_one_configured():
+    ranking = [{"name": "risk_concealed_pregnancy", "confidence": 0.66},
+               {"name": "risk_emergency", "confidence": 0.1}]
+    text = "waters gone n im pushin, nobody knows, im locked in the bathroom"
+    assert assess(text, ranking, PHRASES, 0.5, 0.35, concealed_labour=0.1).category == "emergency"
+    assert assess(text, ranking, PHRASES, 0.5, 0.35, concealed_labour=0.2).category == "concealed_pregnancy"
+
+
 def test_another_risk_with_an_emergency_ranked_next_keeps_its_category():
     ranking = [{"name": "risk_child_neglect", "confidence": 0.66}, {"name": "risk_emergency", "confidence": 0.3}]
     assert category("not fed him since yesterday", ranking) == "child_neglect"

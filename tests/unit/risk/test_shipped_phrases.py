@@ -50,6 +50,17 @@ def test_emergency_signs_told_in_plain_words_or_by_the_first_aid_being_done_are_
     assert category(text) == "emergency"
 
 
+@pytest.mark.parametrize("text", ["its coming right now and nobody knows im even pregnant",
+                                  "been bleeding heavily all morning, nobody knows i am pregnant",
+                                  "really bad cramps at 36 weeks and i have not told anyone im pregnant"])
+def test_labour_or_heavy_bleeding_in_a_pregnancy_nobody_knows_about_is_999(text):
+    assert category(text) == "emergency"
+
+
+def test_its_coming_up_to_a_time_is_no_birth():
+    assert category("its coming up to 3am and im on my own with him again") == "none"
+
+
 def test_was_fine_an_hour_ago_tells_how_the_baby_was_before_not_that_it_is_over():
     assert category("his lips have gone blue and he is very quiet, he was fine an hour ago") == "emergency"
 
