@@ -74,7 +74,8 @@ RESOLVED = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("a
             ("checked", "her"), ("all", "fine"), ("was", "fine"), ("was", "ok"), ("was", "okay"),
             ("absolutely", "fine"), ("perfectly", "fine"), ("totally", "fine"), ("completely", "fine"),
             ("fine", "since"), ("wakes", "fine"), ("wakes", "up", "fine"), ("went", "away"), ("goes", "away"),
-            ("warmed", "up"), ("warms", "up"), ("last", "year"), ("last", "month"), ("much", "better"))
+            ("warmed", "up"), ("warms", "up"), ("last", "year"), ("last", "month"), ("much", "better"),
+            ("years", "ago"))
 # "was fine an hour ago" tells how the baby was before the sign, not that it is over.
 EARLIER_TIMES = frozenset({"ago", "earlier", "before", "until", "morning", "yesterday"})
 BEFORE_THE_SIGN = (("was", "fine"), ("was", "ok"), ("was", "okay"))

@@ -57,6 +57,27 @@ def test_labour_or_heavy_bleeding_in_a_pregnancy_nobody_knows_about_is_999(text)
     assert category(text) == "emergency"
 
 
+def test_a_knock_to_the_head_is_an_emergency_only_with_a_sign_after_it():
+    assert category("banged her head on the radiator and now she keeps falling asleep on me") == "emergency"
+    assert category("he hit his head on the floor and hes not waking properly") == "emergency"
+    assert category("bumped his head on the high chair, cried a bit, now back to playing") == "none"
+
+
+@pytest.mark.parametrize("text", ["my dad snores that loud he stops breathing for ages lol",
+                                  "my husband burnt his thumb on the grill pan, what do i put on it",
+                                  "set the smoke alarm off with burnt toast again, baby never even woke"])
+def test_a_grown_ups_snoring_or_burn_and_burnt_food_are_no_emergency(text):
+    assert category(text) == "none"
+
+
+def test_a_threat_to_burn_the_house_down_is_abuse_not_a_burn():
+    assert category("he says hell burn the house down with me and the baby in it") == "domestic_abuse"
+
+
+def test_another_fit_typed_as_it_sounds_is_an_emergency():
+    assert category("shes havin anotha fit, she wont come round") == "emergency"
+
+
 def test_its_coming_up_to_a_time_is_no_birth():
     assert category("its coming up to 3am and im on my own with him again") == "none"
 
