@@ -74,6 +74,11 @@ def test_a_threat_to_burn_the_house_down_is_abuse_not_a_burn():
     assert category("he says hell burn the house down with me and the baby in it") == "domestic_abuse"
 
 
+def test_gasping_is_an_emergency_but_gasping_for_a_cuppa_is_not():
+    assert category("he is sort of gasping and hes gone quiet") == "emergency"
+    assert category("up all night, gasping for a brew now lol") == "none"
+
+
 def test_another_fit_typed_as_it_sounds_is_an_emergency():
     assert category("shes havin anotha fit, she wont come round") == "emergency"
 
