@@ -22,6 +22,12 @@ MINILM_VERSION := 0.1.0
 # as bot/training/data_version.py hashes: the data, and the source of the project's own components).
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
 	$(shell find bot/nlu bot/risk bot/dialogue -name '*.py' 2>/dev/null)
+# make notices an input newer than the model, never one deleted or renamed; so the list of input
+# files is an input too, rewritten (each time make reads this file) only when the list changes.
+TRAINING_INPUT_LIST := var/training-inputs.list
+_ := $(shell mkdir -p var && printf '%s\n' $(sort $(TRAINING_INPUTS)) > $(TRAINING_INPUT_LIST).new \
+	&& { cmp -s $(TRAINING_INPUT_LIST).new $(TRAINING_INPUT_LIST) && rm $(TRAINING_INPUT_LIST).new \
+	|| mv $(TRAINING_INPUT_LIST).new $(TRAINING_INPUT_LIST); })
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
@@ -53,7 +59,7 @@ train: $(CANDIDATE)
 # registry with its figures and goes live ($(MODEL)) only if it passes the promotion gate. Inputs
 # the registry has trained from before are not trained again. Exit 3 is the gate's refusal: the
 # live model keeps serving (`make run` warns), and make goes on; README "Trainers".
-$(CANDIDATE): $(INSTALLED) $(TRAINING_INPUTS)
+$(CANDIDATE): $(INSTALLED) $(TRAINING_INPUTS) $(TRAINING_INPUT_LIST)
 	$(PY) -m bot model train --if-stale --promote --candidate-file $@ || test $$? -eq 3
 
 run: install train

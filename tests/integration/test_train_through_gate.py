@@ -186,3 +186,21 @@ def test_make_train_goes_on_after_a_refusal_and_asks_again_only_when_an_input_ch
     touched = project.make("train")
     assert touched.returncode == 0 and "already in the registry (not retrained)" in touched.stderr
     assert len(project.registry.entries()) == 2 and project.refusals() == 2
+
+
+def test_make_train_asks_again_when_an_input_file_is_deleted(tmp_path):
+    """make sees only inputs newer than the model; a deleted one changes the inputs' list instead."""
+    project = Project(tmp_path)
+    extra = project.root / "data" / "extra.yml"
+    extra.write_text("version: '3.1'\nnlu: []\n")
+    project.seed(candidate=figures(self_harm=0.90), live=figures(self_harm=0.95))
+    assert project.make("train").returncode == 0
+
+    extra.unlink()
+    retrained = project.root / "retrained.tar.gz"  # the model the inputs without extra.yml train
+    retrained.write_bytes(b"the model trained without extra.yml")
+    project.registry.add(retrained, figures(self_harm=0.90), DataVersion(None, True, inputs_hash(project.root)),
+                         "trained with config.yml")
+    after = project.make("train")
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert "already in the registry (not retrained)" in after.stderr
