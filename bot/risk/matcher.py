@@ -67,7 +67,7 @@ EMERGENCY_HYPOTHETICAL_CUES = (
 # Only with no urgency word in the message: an emergency foreseen ("he will stop breathing") or
 # over ("but is fine now", "pinked up straight away", "the doctor checked her").
 MODALS = frozenset({"will", "might", "could", "would", "may"})
-CALM = frozenset({"fine", "ok", "okay", "better", "settled", "calm", "asleep", "alright", "home"})
+CALM = frozenset({"fine", "ok", "okay", "better", "settled", "calm", "asleep", "alright", "home", "good"})
 RESOLVED = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("are", "fine"),
             ("pinked", "up"), ("came", "round", "straight"), ("back", "to", "normal"),
             ("doctor", "checked"), ("gp", "checked"), ("hospital", "checked"), ("checked", "him"),
@@ -75,7 +75,7 @@ RESOLVED = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("a
             ("absolutely", "fine"), ("perfectly", "fine"), ("totally", "fine"), ("completely", "fine"),
             ("fine", "since"), ("wakes", "fine"), ("wakes", "up", "fine"), ("went", "away"), ("goes", "away"),
             ("warmed", "up"), ("warms", "up"), ("last", "year"), ("last", "month"), ("much", "better"),
-            ("years", "ago"))
+            ("years", "ago"), ("all", "good"), ("himself", "since"), ("herself", "since"))
 # "was fine an hour ago" tells how the baby was before the sign, not that it is over.
 EARLIER_TIMES = frozenset({"ago", "earlier", "before", "until", "morning", "yesterday"})
 BEFORE_THE_SIGN = (("was", "fine"), ("was", "ok"), ("was", "okay"))
@@ -120,6 +120,13 @@ GOOD_NEWS = (("all", "good"), ("all", "fine"), ("all", "ok"), ("all", "okay"), (
              ("fine", "now"), ("strong", "heartbeat"), ("healthy", "baby"), ("nothing", "wrong"),
              ("better", "now"), ("loads", "better"), ("much", "better"), ("all", "clear"),
              ("is", "perfect"), ("everything", "perfect"))
+# Baby loss is contradicted when everyone the message says died is a pet or an older relative:
+# "our dog died", "my nan passed away", "lost my hamster" (not "mum said he died").
+NOT_A_BABY = frozenset({"dog", "puppy", "cat", "kitten", "hamster", "rabbit", "bunny", "budgie",
+                        "goldfish", "fish", "pet", "horse", "nan", "nana", "nanna", "gran", "granny",
+                        "grandma", "grandad", "grandpa", "grandmother", "grandfather", "dad", "mum",
+                        "uncle", "aunt", "auntie"})
+DIED = frozenset({"died", "passed"})
 AGES = frozenset({"old", "older", "bigger", "weeks", "months", "years", "days"})
 URGENCY = frozenset({"now", "tonight", "currently", "already", "asap", "quick", "moment",
                      "911", "999", "ambulance", "hurry", "urgent"})
@@ -142,12 +149,19 @@ class PhraseMatch:
         return not self.negated and not self.hypothetical
 
 
+# Real words within a typo of a risk word that the first-letter rule (`_close`) does not keep
+# apart: "no concussion" is no convulsion (development sets 44 and 45).
+REAL_WORDS = frozenset({"concussion"})
+
+
 def words_match(word: str, target: str) -> bool:
     """Equal, or within 1 edit (5-7 letters) or 2 edits (8+ letters), as typed or after taking
     off an ending ("stoping" ~ "stopped" ~ "stop"). Words of 4 letters or fewer must be exact:
     one edit turns "dead" into "read" and "slap" into "slip"."""
     if word == target:
         return True
+    if word in REAL_WORDS:
+        return False
     return _close(word, target) or _close(stem(word), stem(target))
 
 
@@ -515,11 +529,25 @@ def contradicted(words: Sequence[str]) -> FrozenSet[Category]:
     found = set()
     if _left_with_carer(words) or any(w in BABYSITTING for w in words):
         found.add(Category.CHILD_NEGLECT)
-    if _cue_before(words, len(words), GOOD_NEWS):
+    if _cue_before(words, len(words), GOOD_NEWS) or _only_others_died(words):
         found.add(Category.BABY_LOSS)
     if _in_own_space(words) or _cue_before(words, len(words), STAYED_AWAKE):
         found.add(Category.UNSAFE_SLEEP)
     return frozenset(found)
+
+
+def _only_others_died(words: Sequence[str]) -> bool:
+    """Each death the message tells is of a pet or an older relative (see NOT_A_BABY): the word
+    just before "died"/"passed", or just after "lost" (or after its "my", "our", "the")."""
+    deaths = [i for i, w in enumerate(words) if w in DIED or w == "lost"]
+    return bool(deaths) and all(_who_died(words, i) in NOT_A_BABY for i in deaths)
+
+
+def _who_died(words: Sequence[str], index: int) -> str:
+    if words[index] == "lost":
+        after = [w for w in words[index + 1:index + 3] if w not in {"my", "our", "the"}]
+        return after[0] if after else ""
+    return words[index - 1] if index else ""
 
 
 def _in_own_space(words: Sequence[str]) -> bool:

@@ -31,6 +31,7 @@ TEXT_SPEAK = {
     "theyll": "they will", "thru": "through", "tho": "though", "youll": "you will", "hed": "he would", "theyd": "they would",
     "sis": "sister", "bro": "brother", "preg": "pregnant", "nites": "nights", "mite": "might", "rite": "right",
     "tbh": "to be honest", "urself": "yourself", "ure": "you are", "anutha": "another", "anotha": "another",
+    "dr": "doctor",
     # vowels dropped, as thumbs type in a hurry
     "hlp": "help", "brth": "breath", "brthe": "breathe", "brthin": "breathing", "brthn": "breathing",
 }

@@ -204,9 +204,18 @@ def test_an_unless_phrase_says_the_words_are_about_something_else():
     ("my mum is babysitting tonight so were off out", "child_neglect"),
     ("had my 20 week scan today, all good", "baby_loss"),
     ("she was poorly last week but shes loads better now", "baby_loss"),
+    ("our cat died this morning and i cant stop crying", "baby_loss"),
+    ("my grandad passed away, can i take the baby to the funeral", "baby_loss"),
+    ("lost my goldfish today lol", "baby_loss"),
 ])
 def test_words_that_contradict_a_category_silence_the_model_for_it(text, model_category):
     assert category(text, model(model_category)) == "none"
+
+
+@pytest.mark.parametrize("text", ["he died in his sleep and my nan is heartbroken", "lost the baby at 12 weeks",
+                                  "our dog died the same week i lost the baby"])
+def test_a_baby_who_died_is_a_loss_whoever_else_is_named(text):
+    assert category(text, model("baby_loss")) == "baby_loss"
 
 
 def test_a_carer_does_not_excuse_another_risk_or_a_child_left_with_a_child():
@@ -292,3 +301,10 @@ def test_a_professionals_reassurance_does_not_silence_an_emergency_told_as_happe
 def test_a_professionals_reassurance_ends_an_emergency_told_as_past_and_over():
     assert category("he turned blue last week, the doctor said that is normal") == "none"
     assert category("he turned blue last week, the doctor said that is normal", model("emergency")) == "none"
+
+
+def test_a_real_word_near_a_risk_word_is_not_read_as_its_typo():
+    from bot.risk.matcher import words_match
+
+    assert not words_match("concussion", "convulsion")
+    assert words_match("convulsoin", "convulsion")

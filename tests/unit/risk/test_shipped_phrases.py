@@ -83,6 +83,17 @@ def test_another_fit_typed_as_it_sounds_is_an_emergency():
     assert category("shes havin anotha fit, she wont come round") == "emergency"
 
 
+def test_a_face_or_lips_swelling_with_wheezing_or_after_a_food_is_999():
+    assert category("his lips are swollen and hes wheezy after the egg") == "emergency"
+
+
+@pytest.mark.parametrize("text", ["swallowed a 5p last week, xray showed it passed, all good now",
+                                  "bumped his head on the step sunday, small lump, totally himself since",
+                                  "banged his head on the table, lump, dr checked him, no concussion"])
+def test_a_sign_told_as_over_and_checked_is_no_emergency(text):
+    assert category(text) == "none"
+
+
 def test_its_coming_up_to_a_time_is_no_birth():
     assert category("its coming up to 3am and im on my own with him again") == "none"
 
