@@ -150,7 +150,7 @@ class PhraseMatch:
 
 
 # Real words within a typo of a risk word that the first-letter rule (`_close`) does not keep
-# apart: "no concussion" is no convulsion (development sets 44 and 45).
+# apart: "no concussion" is no convulsion (development set 44).
 REAL_WORDS = frozenset({"concussion"})
 
 
