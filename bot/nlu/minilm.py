@@ -104,7 +104,6 @@ class MiniLM:
 
         self.w = load_file(str(directory / "model.safetensors"))
         self.tokenizer = WordPiece(directory / "vocab.txt")
-        self._last_embedded: Dict[str, np.ndarray] = {}  # see embed_all
 
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
         """One matrix product over every token of the batch: NumPy hands a 2-D product to BLAS,
@@ -162,25 +161,19 @@ class MiniLM:
     def embed_all(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of many texts, as for training: the same vectors as `embed`, to float
         rounding, computed BATCH_SIZE texts of similar length at a time, because one text's dozen
-        tokens leave the matrix products mostly overhead.
-
-        In one training run the intent classifier and then the risk classifier embed the same NLU
-        examples (about 7,700); the texts of the previous call are kept, so the second pays only
-        for its own. Only one call's texts are kept, so a long-lived process does not grow with
-        each training.
+        tokens leave the matrix products mostly overhead. Training goes through
+        bot.nlu.embedding_cache, which computes only the texts an earlier training did not.
 
         Unlike one message's products, a batch's are big enough for BLAS threads to pay, so this
         lifts `load`'s one-thread limit while it runs: 1,000 NLU examples took 10.7 s on one thread
         and 6.4 s on two here."""
-        previous, unique = self._last_embedded, list(dict.fromkeys(texts))
-        new = [t for t in unique if t not in previous]
-        tokenised = sorted(((self.tokenizer.encode(t), t) for t in new), key=lambda pair: len(pair[0]))
-        embedded = {t: previous[t] for t in unique if t in previous}
+        unique = list(dict.fromkeys(texts))
+        tokenised = sorted(((self.tokenizer.encode(t), t) for t in unique), key=lambda pair: len(pair[0]))
+        embedded: Dict[str, np.ndarray] = {}
         with threadpool_limits(limits=os.cpu_count(), user_api="blas"):
             for start in range(0, len(tokenised), BATCH_SIZE):
                 batch = tokenised[start: start + BATCH_SIZE]
                 embedded.update(zip((t for _, t in batch), self._encode([ids for ids, _ in batch])))
-        self._last_embedded = embedded
         return np.stack([embedded[t] for t in texts])
 
 

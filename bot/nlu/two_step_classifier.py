@@ -29,7 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
-from bot.nlu import minilm
+from bot.nlu import embedding_cache, minilm
 from bot.nlu.linear import LinearScorer, dump_pair, fit_pair, load_pair
 from bot.risk.categories import category_of_intent
 
@@ -80,7 +80,8 @@ class TwoStepIntentClassifier(GraphComponent, RasaIntentClassifier):
             return self._resource
         counts = scipy.sparse.vstack([count_features(e) for e in examples]).tocsr()
         scale = float(self.config["embedding_scale"])
-        embeddings = self.embedder.embed_all([e.get(TEXT) for e in examples]) * scale
+        texts = [e.get(TEXT) for e in examples]
+        embeddings = embedding_cache.for_training().embed_all(self.embedder, texts) * scale
         intents = [e.get(INTENT) for e in examples]
         words, full = fit_pair(new_regression(self.config), counts,
                                scipy.sparse.hstack([counts, embeddings]).tocsr(), intents)

@@ -50,7 +50,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bot.config import PROJECT_ROOT
-from bot.nlu import minilm
+from bot.nlu import embedding_cache, minilm
 from bot.nlu.linear import LinearScorer, dump_pair, fit_pair, load_pair
 from bot.risk.categories import Category, category_of_intent, intent_for
 from bot.risk.examples import EXAMPLES_DIR, example_files, load_directory
@@ -210,7 +210,8 @@ class RiskClassifier(GraphComponent):
         texts, labels = [t for t, _ in pairs], [label for _, label in pairs]
         features = TextFeatures.fit(texts)
         counts = features.transform(texts)
-        embeddings = self.embedder.embed_all(texts) * float(self.config["embedding_scale"])
+        scale = float(self.config["embedding_scale"])
+        embeddings = embedding_cache.for_training().embed_all(self.embedder, texts) * scale
         words, full = fit_pair(self._regression(labels), counts,
                                scipy.sparse.hstack([counts, embeddings]).tocsr(), labels)
         self._persist(features, words, full)

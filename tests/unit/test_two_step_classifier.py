@@ -125,20 +125,6 @@ def test_weights_are_laid_out_so_scoring_copies_nothing(storage):
     assert classifier.words.counts.flags["C_CONTIGUOUS"] and classifier.full.counts.flags["C_CONTIGUOUS"]
 
 
-def test_training_embeds_each_text_once_even_when_the_next_component_embeds_it_again(monkeypatch):
-    from bot.nlu import minilm
-
-    model = minilm.MiniLM(minilm.model_dir())
-    encoded = []
-    encode = model._encode
-    monkeypatch.setattr(model, "_encode", lambda token_ids: encoded.extend(token_ids) or encode(token_ids))
-    first = model.embed_all(["hello there", "she is floppy", "hello there"])
-    second = model.embed_all(["she is floppy", "thank you"])
-    assert len(encoded) == 3
-    np.testing.assert_array_equal(first[1], second[0])
-    np.testing.assert_array_equal(first[0], first[2])
-
-
 def test_embedding_texts_together_gives_each_the_vector_it_gets_alone():
     """embed_all pads a batch to its longest text; the padding must not reach any text's vector."""
     from bot.nlu import minilm
