@@ -15,22 +15,28 @@ from tests.integration.running_bot import (
 )
 
 
-@pytest.fixture
-def bot_on_sqlite(tmp_path, sqlite_url, model_path) -> Iterator[RunningBot]:
-    bot = start_bot(sqlite_url, token="test-token", tmp_path=tmp_path)
+@pytest.fixture(scope="module")
+def shared_sqlite_url(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('make-run') / 'app.db'}"
+
+
+@pytest.fixture(scope="module")
+def bot_on_sqlite(tmp_path_factory, shared_sqlite_url, model_path) -> Iterator[RunningBot]:
+    """One bot for the tests that only talk to it: each start costs about 12 s of CPU."""
+    bot = start_bot(shared_sqlite_url, token="test-token", tmp_path=tmp_path_factory.mktemp("make-run-var"))
     yield bot
     if bot.process.poll() is None:
         bot.stop_with_ctrl_c()
 
 
 def test_parent_gets_greeting_and_sourced_answer_and_conversation_is_stored_in_sqlite(
-    bot_on_sqlite, sqlite_url
+    bot_on_sqlite, shared_sqlite_url
 ):
     greeting = " ".join(m["text"] for m in bot_on_sqlite.say("parent-1", "hiya"))
     assert "999" in greeting and "111" in greeting
     answer = " ".join(m["text"] for m in bot_on_sqlite.say("parent-1", "can the baby sleep on the settee with me"))
     assert "sofa" in answer.lower() and "Source:" in answer
-    events = conversation_events(sqlite_url, "parent-1")
+    events = conversation_events(shared_sqlite_url, "parent-1")
     assert events.count("user") == 2 and events.count("bot") >= 2
 
 
@@ -40,11 +46,16 @@ def test_http_api_needs_the_token(bot_on_sqlite):
     assert status_code(f"{base}/status?token=test-token") == 200
 
 
-def test_ctrl_c_stops_the_rasa_server_and_the_action_server(bot_on_sqlite):
-    assert not port_is_closed(bot_on_sqlite.actions_port)
-    assert bot_on_sqlite.stop_with_ctrl_c() == 0
-    assert port_is_closed(bot_on_sqlite.rasa_port)
-    assert port_is_closed(bot_on_sqlite.actions_port)
+def test_ctrl_c_stops_the_rasa_server_and_the_action_server(tmp_path, sqlite_url, model_path):
+    bot = start_bot(sqlite_url, token="test-token", tmp_path=tmp_path)
+    try:
+        assert not port_is_closed(bot.actions_port)
+        assert bot.stop_with_ctrl_c() == 0
+        assert port_is_closed(bot.rasa_port)
+        assert port_is_closed(bot.actions_port)
+    finally:
+        if bot.process.poll() is None:
+            bot.process.kill()
 
 
 def test_a_random_token_is_generated_and_printed_when_rasa_token_is_unset(tmp_path, sqlite_url, model_path):
@@ -72,10 +83,12 @@ def test_conversations_are_stored_in_postgresql_when_database_url_names_it(
         bot.stop_with_ctrl_c()
 
 
-def test_without_a_twilio_auth_token_the_twilio_webhook_refuses_even_a_signed_message(bot_on_sqlite, sqlite_url):
+def test_without_a_twilio_auth_token_the_twilio_webhook_refuses_even_a_signed_message(
+    bot_on_sqlite, shared_sqlite_url
+):
     from tests.integration.twilio_client import Webhook, rows
 
     webhook = Webhook(bot_on_sqlite.rasa_port, token="any-token-at-all")
     assert webhook.text("+447700900001", "hello")[0] == 403
     assert webhook.post({"MessageSid": "SM1", "MessageStatus": "delivered"}, path="/webhooks/twilio/status")[0] == 403
-    assert rows(sqlite_url, "SELECT count(*) AS n FROM inbound_messages")[0]["n"] == 0
+    assert rows(shared_sqlite_url, "SELECT count(*) AS n FROM inbound_messages")[0]["n"] == 0
