@@ -16,9 +16,14 @@ Alert lines, like every log line here, carry ids only: no phone numbers, no mess
 """
 from __future__ import annotations
 
+import itertools
 import logging
 
 logger = logging.getLogger("bot.alerts")
+# Numbers each alert of the process. `rasa run` puts Rasa's RepeatedLogFilter on the root handlers,
+# and it drops a log record identical to the one before it: without a number, a second outage with
+# nothing logged since the first would page nobody.
+_numbers = itertools.count(1)
 
 DATABASE_UNAVAILABLE = "database-unavailable"
 LOCK_CONNECTION_LOST = "lock-connection-lost"
@@ -26,5 +31,6 @@ ACTION_SERVER_UNAVAILABLE = "action-server-unavailable"
 
 
 def alert(code: str, message: str, *args: object, exc_info: bool = False) -> None:
-    """Log `message` (%-style with `args`) as an alert with the given code."""
-    logger.critical("ALERT[%s] " + message, code, *args, exc_info=exc_info)
+    """Log `message` (%-style with `args`) as an alert with the given code and its number."""
+    logger.critical("ALERT[%s] " + message + " (alert %d of this process)", code, *args, next(_numbers),
+                    exc_info=exc_info)

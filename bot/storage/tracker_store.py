@@ -111,9 +111,7 @@ def _fail_closed_instead_of(stock_hook: Callable[[FailSafeTrackerStore, Exceptio
     """A FailSafeTrackerStore error hook that raises for this project's store (after an alert
     saying what it was `doing`) and keeps Rasa's behaviour for any other store.
 
-    The alert names the operation because Rasa's RepeatedLogFilter, which `rasa run` puts on the
-    root handlers, drops a log record identical to the one before it: a failed save right after a
-    failed read would otherwise raise no alert of its own."""
+    The alert names the operation, so whoever is paged knows whether reads or writes failed."""
     def hook(wrapper: FailSafeTrackerStore, error: Exception) -> None:
         if not isinstance(wrapper._tracker_store, ConfiguredSQLTrackerStore):
             stock_hook(wrapper, error)
