@@ -27,7 +27,8 @@ thousand of "none", and unweighted the rarer categories were missed.
 
 The result is `risk_ranking` on the message, in the intent ranking's form with `risk_<category>`
 and `none` as names; bot.risk.component blends it with the intent ranking's `risk_*` probabilities
-(bot.risk.detector.blended_ranking).
+(bot.risk.detector.blended_ranking). It stays out of the parse output, so it is not stored with every
+message in the conversation store: the detector's `risk` is what a health visitor or trainer reads.
 """
 from __future__ import annotations
 
@@ -257,5 +258,5 @@ class RiskClassifier(GraphComponent):
             ranking = sorted(({"name": str(label), "confidence": float(p)} for label, p in
                               zip(self.words.intents, self.probabilities(message))),
                              key=lambda r: -r["confidence"])
-            message.set(RISK_RANKING_KEY, ranking, add_to_output=True)
+            message.set(RISK_RANKING_KEY, ranking)
         return messages

@@ -91,6 +91,12 @@ def test_the_ranking_is_sorted_probabilities(storage, examples):
     assert sum(confidences) == pytest.approx(1.0)
 
 
+def test_the_ranking_is_kept_on_the_message_but_out_of_the_parse_output(storage, examples):
+    message = _loaded(storage, examples).process([Message(data={TEXT: "he hits me"})])[0]
+    assert message.get(RISK_RANKING_KEY)
+    assert RISK_RANKING_KEY not in message.as_dict(only_output_properties=True)
+
+
 def test_a_saved_classifier_loads_with_the_same_answers(tmp_path, examples):
     storage = LocalModelStorage(tmp_path)
     trained = RiskClassifier.create(_config(examples), storage, Resource("risk"), _context())
