@@ -84,6 +84,24 @@ def parse(document: Dict[str, Any], source: str = "phrases") -> PhraseList:
     return PhraseList(str(version), tuple(entries))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML keeps the last of two equal keys without a word: an entry given a second `unless`
+    would silently lose its first (it happened). Here a repeated key is an error."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise PhraseListError(f"line {key_node.start_mark.line + 1}: `{key}` given twice in one entry")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load(path: Path) -> PhraseList:
     with open(path, encoding="utf-8") as handle:
-        return parse(yaml.safe_load(handle), str(path))
+        try:
+            document = yaml.load(handle, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        except PhraseListError as error:
+            raise PhraseListError(f"{path}: {error}") from None
+    return parse(document, str(path))

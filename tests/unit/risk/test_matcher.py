@@ -308,3 +308,13 @@ def test_a_real_word_near_a_risk_word_is_not_read_as_its_typo():
 
     assert not words_match("concussion", "convulsion")
     assert words_match("convulsoin", "convulsion")
+
+
+def test_a_key_given_twice_in_one_entry_is_an_error_not_a_silent_override(tmp_path):
+    from bot.risk.phrases import load
+
+    path = tmp_path / "phrases.yml"
+    path.write_text('version: "1"\ncategories:\n  emergency:\n    - all: [[rash], [glass]]\n'
+                    '      unless: [fades when]\n      unless: [glass test]\n')
+    with pytest.raises(PhraseListError, match="line 6: `unless` given twice"):
+        load(path)

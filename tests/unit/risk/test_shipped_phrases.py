@@ -133,3 +133,27 @@ def test_a_babys_dad_who_punched_her_is_still_abuse():
 
 def test_a_sign_told_as_over_once_home_from_hospital_is_not_an_emergency():
     assert category("his ribs were pulling in last night, a&e said bronchiolitis, home now and much better") == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "she drank a whole bottle of nurofen",
+    "he drank my methadone off the side",
+    "my daughter ate some of her sisters adhd tablets",
+    "found him chewing on a nicotine patch hes being sick",
+    "the fit started ages ago and its still going",
+    "he pulled a hot pan off the hob all over himself",
+    "i cant stop the bleeding after the baby came",
+])
+def test_swallowed_medicines_fits_still_going_scalds_and_bleeding_after_birth_are_999(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "her feet go blotchy when she is cold but it goes when i warm her up",
+    "will a breathing monitor stop sids",
+    "he is snotty but not struggling to breathe",
+    "how hot should the bath be so it does not burn her",
+    "the fitted sheet will not stop slipping off the mattress",
+])
+def test_reassurances_and_look_alike_words_are_no_emergency(text):
+    assert category(text) == "none"
