@@ -17,8 +17,8 @@ import hashlib
 import logging
 import os
 import time
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Dict, Sequence, Tuple
 
 import numpy as np
@@ -61,7 +61,8 @@ class EmbeddingCache:
             with np.load(self.path, allow_pickle=False) as saved:
                 recent = saved["used"] >= self.now() - KEEP_DAYS * 86400
                 keys = saved["keys"][recent].tolist()
-                return dict(zip(keys, saved["vectors"][recent])), dict(zip(keys, saved["used"][recent].tolist()))
+                vectors, used = saved["vectors"][recent], saved["used"][recent].tolist()
+            return dict(zip(keys, vectors)), dict(zip(keys, used))
         except (OSError, ValueError, KeyError) as error:
             logger.warning("embedding cache %s could not be read (%s); embedding every text", self.path, error)
             return {}, {}
