@@ -76,8 +76,10 @@ RESOLVED = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("a
             ("fine", "since"), ("wakes", "fine"), ("wakes", "up", "fine"), ("went", "away"), ("goes", "away"),
             ("warmed", "up"), ("warms", "up"), ("last", "year"), ("last", "month"), ("much", "better"),
             ("years", "ago"), ("all", "good"), ("himself", "since"), ("herself", "since"))
-# "was fine an hour ago" tells how the baby was before the sign, not that it is over.
-EARLIER_TIMES = frozenset({"ago", "earlier", "before", "until", "morning", "yesterday"})
+# "was fine an hour ago" tells how the baby was before the sign, not that it is over; so does "was
+# fine at teatime" (development set 47).
+EARLIER_TIMES = frozenset({"ago", "earlier", "before", "until", "morning", "yesterday", "teatime", "lunchtime",
+                           "bedtime", "dinnertime", "afternoon", "evening"})
 BEFORE_THE_SIGN = (("was", "fine"), ("was", "ok"), ("was", "okay"))
 # A professional's reassurance ends an emergency only when the sign is told as past and over ("went
 # blue last week, the doctor said that is normal"), never when it is happening ("shes gone floppy,
