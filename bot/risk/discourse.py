@@ -137,6 +137,23 @@ def states_about_self(text: str) -> bool:
     return False
 
 
+def tells_about_self_after_asking(text: str) -> bool:
+    """Whether a sentence that asks is followed by one that does not and has a clause about the
+    speaker: "what if someone gave too much calpol? i think ive given her three doses" asks, then
+    tells."""
+    asked = False
+    for piece, ending in _sentence_texts(text):
+        words = normalise(piece)
+        if not words:
+            continue
+        if _asks(words, "?" in ending):
+            asked = True
+        elif asked and any(FIRST_PERSON & set(clause) and not _asks(clause, False)
+                           for clause in _clauses(piece)):
+            return True
+    return False
+
+
 def _find(words: Sequence[str], cue: Tuple[str, ...], start: int = 0) -> int:
     for i in range(start, len(words) - len(cue) + 1):
         if tuple(words[i:i + len(cue)]) == cue:

@@ -561,7 +561,8 @@ def _in_own_space(words: Sequence[str]) -> bool:
 def read_context(text: str, words: Sequence[str], urgent: bool) -> Context:
     """A question or another's story that opens the message makes it hypothetical for the model
     only if no sentence of it states something about the parent (see discourse.states_about_self);
-    the parent's own past ("used to", "years ago") always does."""
+    the parent's own past ("used to", "years ago") always does. A "what if" makes a model emergency
+    hypothetical unless a later sentence tells about the parent (discourse.tells_about_self_after_asking)."""
     end = len(words)
     asks_or_retells = _opens_with_cue(words, QUESTION_CUES + STORY_CUES) or _asks_if(words, OPENING)
     question = opens_as_question(words)
@@ -571,7 +572,8 @@ def read_context(text: str, words: Sequence[str], urgent: bool) -> Context:
         denied=is_denial(words),
         hypothetical=not urgent and (_opens_with_cue(words, PAST_CUES)
                                      or (asks_or_retells and not about_self)),
-        emergency_hypothetical=not urgent and (_cue_before(words, end, EMERGENCY_HYPOTHETICAL_CUES)
+        emergency_hypothetical=not urgent and ((_cue_before(words, end, EMERGENCY_HYPOTHETICAL_CUES)
+                                                and not discourse.tells_about_self_after_asking(text))
                                                or _resolved(words, 0)
                                                or discourse.sign_asked_about(words, 0)),
         question=not urgent and question and not about_self,

@@ -124,3 +124,11 @@ def test_a_story_read_or_watched_is_not_a_disclosure():
 ])
 def test_a_baby_in_their_own_cot_or_a_parent_awake_contradicts_unsafe_sleep_for_the_model(text, expected):
     assert category(text, model("risk_unsafe_sleep", 0.9)) == expected
+
+
+def test_a_what_if_question_followed_by_the_parents_own_telling_does_not_silence_the_model():
+    asked_then_told = "what if someone gave too much calpol? i think ive given her three doses and shes floppy"
+    assert category(asked_then_told, model("risk_emergency", 0.9)) == "emergency"
+    assert category("what if someone gave too much calpol by mistake", model("risk_emergency", 0.9)) == "none"
+    assert category("i give her calpol at night. what if i gave too much by mistake?",
+                    model("risk_emergency", 0.9)) == "none"
