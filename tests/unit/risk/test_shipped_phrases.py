@@ -146,6 +146,7 @@ def test_a_sign_told_as_over_once_home_from_hospital_is_not_an_emergency():
     "he pulled a hot pan off the hob all over himself",
     "i cant stop the bleeding after the baby came",
     "the sensor mat went off and his breathing stopped",
+    "my contractions started and i hid my pregnancy from everyone",
     "shes mottled and she goes limp when i warm her up",
 ])
 def test_swallowed_medicines_fits_still_going_scalds_and_bleeding_after_birth_are_999(text):
