@@ -126,15 +126,16 @@ def _clauses(text: str) -> List[List[str]]:
     return clauses
 
 
+def _has_clause_about_self(piece: str) -> bool:
+    """A clause of this sentence that does not ask and has the speaker in it ("he kicked me")."""
+    return any(FIRST_PERSON & set(clause) and not _asks(clause, False) for clause in _clauses(piece))
+
+
 def states_about_self(text: str) -> bool:
     """Whether some sentence that does not ask has a clause about the speaker: "he kicked me",
     "i have not had any appointments", "my mum says i am an alcoholic". A question or another
     person's story that opens the message then does not make the rest of it hypothetical."""
-    for piece, ending in _sentence_texts(text):
-        for clause in _clauses(piece):
-            if not _asks(clause, False) and "?" not in ending and FIRST_PERSON & set(clause):
-                return True
-    return False
+    return any("?" not in ending and _has_clause_about_self(piece) for piece, ending in _sentence_texts(text))
 
 
 def tells_about_self_after_asking(text: str) -> bool:
@@ -148,8 +149,7 @@ def tells_about_self_after_asking(text: str) -> bool:
             continue
         if _asks(words, "?" in ending):
             asked = True
-        elif asked and any(FIRST_PERSON & set(clause) and not _asks(clause, False)
-                           for clause in _clauses(piece)):
+        elif asked and _has_clause_about_self(piece):
             return True
     return False
 
