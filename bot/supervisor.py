@@ -73,7 +73,7 @@ def rasa_server(settings: Settings, token: str, port: Optional[int] = None) -> S
         "rasa server" if port == settings.rasa_port else f"rasa server on port {port}",
         [rasa_executable(), "run", "--model", str(settings.model_path),
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-         "--port", str(port), "--enable-api", "--auth-token", token],
+         "--port", str(port), "--enable-api", f"--auth-token={token}"],
     )
 
 
