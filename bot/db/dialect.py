@@ -1,6 +1,7 @@
 """Statements whose SQL differs between SQLite and PostgreSQL."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Dict
 
 import sqlalchemy as sa
@@ -14,8 +15,13 @@ def insert_unless_exists(session: Session, table: sa.Table, values: Dict[str, An
     A unique constraint, not a check-then-insert, decides: two concurrent requests for the same key
     cannot both insert, and neither fails.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    statement = _insert_or_nothing(session.get_bind().dialect.name, table)
+    return session.execute(statement, values).rowcount == 1
 
+
+@lru_cache(maxsize=None)
+def _insert_or_nothing(dialect: str, table: sa.Table) -> sa.sql.Insert:
+    """Built once per table (the webhook runs one or two for every message); the columns come
+    with the values at execution."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing()

@@ -43,12 +43,16 @@ def record_inbound(session: Session, sender_id: str, address: str, channel: Chan
 
 def _touch(session: Session, sender_id: str, our_address: Optional[str], at: dt.datetime) -> bool:
     """Record a message from a known contact, taking its row lock; False if there is none."""
-    result = session.execute(
-        sa.update(Contact).where(Contact.sender_id == sender_id)
-        .values(our_address=sa.func.coalesce(our_address, Contact.our_address),
-                last_inbound_at=sa.case((Contact.last_inbound_at > at, Contact.last_inbound_at), else_=at))
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return session.execute(_TOUCH, {"contact": sender_id, "written_to": our_address, "at": at}).rowcount == 1
+
+
+# Built once (a Core statement: nothing in the session needs to learn of the change).
+_CONTACTS = Contact.__table__
+_TOUCH = (_CONTACTS.update().where(_CONTACTS.c.sender_id == sa.bindparam("contact"))
+          .values(our_address=sa.func.coalesce(sa.bindparam("written_to", type_=_CONTACTS.c.our_address.type),
+                                               _CONTACTS.c.our_address),
+                  last_inbound_at=sa.case((_CONTACTS.c.last_inbound_at > sa.bindparam("at", type_=_CONTACTS.c.last_inbound_at.type),
+                                           _CONTACTS.c.last_inbound_at), else_=sa.bindparam("at"))))
 
 
 def contact(session: Session, sender_id: str) -> Contact:
