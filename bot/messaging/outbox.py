@@ -24,7 +24,6 @@ from bot.db.locks import OTHER_REPLICAS_SLACK, KeyLocks
 from bot.db.messaging import Contact, EarlyStatus, OutboundMessage, OutboundStatus
 from bot.db.models import utcnow
 from bot.messaging import contacts
-from bot.messaging.contacts import as_utc
 from bot.messaging.contacts import whatsapp_window_open  # noqa: F401  (part of the public API)
 from bot.messaging.pseudonym import channel_of
 from bot.messaging.text import split_for
