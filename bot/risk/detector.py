@@ -64,14 +64,18 @@ def model_category(intent_ranking: List[Dict[str, Any]], threshold: float,
                    concealed_labour: float = CONCEALED_LABOUR) -> Optional[Category]:
     """The risk category the classifier believes in, if its top intent is a risk intent with at
     least `threshold` confidence (`emergency_threshold` for an emergency, if given); a concealed
-    pregnancy with an emergency ranked next at `concealed_labour` or more is an emergency."""
+    pregnancy with an emergency ranked next at `concealed_labour` or more is an emergency, and so
+    is an emergency ranked right after unsafe sleep at `emergency_threshold`."""
     ranked = _without_fallback(intent_ranking)
     if not ranked:
         return None
     top = ranked[0]
     category = category_of_intent(top.get("name"))
-    if category is Category.EMERGENCY and emergency_threshold is not None:
-        threshold = emergency_threshold
+    emergency_at = threshold if emergency_threshold is None else emergency_threshold
+    if _found_after_unsafe_sleep(category, ranked, emergency_at):
+        return Category.EMERGENCY
+    if category is Category.EMERGENCY:
+        threshold = emergency_at
     if not category or top.get("confidence", 0.0) < threshold:
         return None
     return Category.EMERGENCY if _concealed_labour(category, ranked, concealed_labour) else category
@@ -79,10 +83,21 @@ def model_category(intent_ranking: List[Dict[str, Any]], threshold: float,
 
 def _concealed_labour(category: Category, ranked: List[Dict[str, Any]], threshold: float) -> bool:
     """The issue names "labour with nobody aware" an emergency: it is where a concealed pregnancy
-    becomes one ("waters gone n im pushin, nobody knows im preg": concealed 0.66, emergency 0.24).
-    Only this pair: other risks beside an emergency keep their category."""
-    return category is Category.CONCEALED_PREGNANCY and len(ranked) > 1 and \
-        category_of_intent(ranked[1].get("name")) is Category.EMERGENCY and \
+    becomes one ("waters gone n im pushin, nobody knows im preg": concealed 0.66, emergency 0.24)."""
+    return category is Category.CONCEALED_PREGNANCY and _emergency_next(ranked, threshold)
+
+
+def _found_after_unsafe_sleep(category: Category, ranked: List[Dict[str, Any]], threshold: float) -> bool:
+    """A baby found in trouble after sleeping beside an adult, the review's case, reads as unsafe
+    sleep first ("he fell asleep on my chest on the sofa and now he wont wake properly": unsafe
+    sleep 0.59, emergency 0.38). An emergency the model would believe on its own counts though it
+    comes second to unsafe sleep. Only these pairs: other risks beside an emergency keep their
+    category."""
+    return category is Category.UNSAFE_SLEEP and _emergency_next(ranked, threshold)
+
+
+def _emergency_next(ranked: List[Dict[str, Any]], threshold: float) -> bool:
+    return len(ranked) > 1 and category_of_intent(ranked[1].get("name")) is Category.EMERGENCY and \
         ranked[1].get("confidence", 0.0) >= threshold
 
 

@@ -101,6 +101,21 @@ def test_the_concealed_labour_probability_is_the_one_configured():
     assert assess(text, ranking, PHRASES, 0.5, 0.35, concealed_labour=0.2).category == "concealed_pregnancy"
 
 
+def test_unsafe_sleep_with_an_emergency_ranked_next_at_the_emergency_threshold_is_an_emergency():
+    text = "help he fell asleep on my chest on the sofa and now he wont wake properly"
+    ranking = [{"name": "risk_unsafe_sleep", "confidence": 0.59}, {"name": "risk_emergency", "confidence": 0.38}]
+    assert category(text, ranking) == "emergency"
+    ranking[1]["confidence"] = 0.3  # below the emergency threshold (0.35 here)
+    assert category(text, ranking) == "unsafe_sleep"
+
+
+def test_unsafe_sleep_beside_an_emergency_asked_about_is_not_an_emergency():
+    ranking = [{"name": "risk_unsafe_sleep", "confidence": 0.59}, {"name": "risk_emergency", "confidence": 0.38}]
+    # The question about a sign is hypothetical, and a question silences the model's unsafe sleep.
+    assert category("what should i do if he stops breathing when we fall asleep on the sofa together",
+                    ranking) == "none"
+
+
 def test_another_risk_with_an_emergency_ranked_next_keeps_its_category():
     ranking = [{"name": "risk_child_neglect", "confidence": 0.66}, {"name": "risk_emergency", "confidence": 0.3}]
     assert category("not fed him since yesterday", ranking) == "child_neglect"
