@@ -160,3 +160,13 @@ def test_swallowed_medicines_fits_still_going_scalds_and_bleeding_after_birth_ar
 ])
 def test_reassurances_and_look_alike_words_are_no_emergency(text):
     assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("cos she just did and shes still a bit blue", "emergency"),
+    ("his lips are still a bit grey", "emergency"),
+    ("he is still in his blue babygrow", "none"),
+    ("she is still feeling a bit blue since the birth", "none"),
+])
+def test_a_baby_still_blue_is_999_but_blue_clothes_or_a_low_mood_are_not(text, expected):
+    assert category(text) == expected
