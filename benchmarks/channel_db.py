@@ -48,7 +48,6 @@ class ChannelDatabase:
         self.channel = TwilioChannel.__new__(TwilioChannel)  # only its `_store`: no Sanic, no token
         self.channel.sessions, self.channel.worker = sessions, self.worker
         self.cpu: Dict[str, float] = {"webhook": 0.0, "worker": 0.0, "sender": 0.0, "unlocks": 0.0}
-        self.handled = 0
 
     def message(self, n: int) -> None:
         """Store, handle and send message `n`, adding each step's CPU seconds to `cpu`."""
@@ -61,7 +60,6 @@ class ChannelDatabase:
         self._timed("unlocks", self.worker.locks.release, row.sender_id)
         self._timed("sender", self.sender._record_sent, job[0], f"SM{uuid.uuid4().hex}", None)
         self._timed("unlocks", self.sender.locks.release, job[0].to_address)
-        self.handled += 1
 
     def close(self) -> None:
         self.worker.locks.close()
