@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import List
+from functools import lru_cache
+from typing import Dict, FrozenSet, List
 
 # Text-speak and contractions, expanded after apostrophes are dropped ("don't" -> "dont" -> "do not").
 TEXT_SPEAK = {
@@ -30,11 +31,37 @@ TEXT_SPEAK = {
     "kms": "kill myself", "od": "overdose", "hell": "he will", "shell": "she will",
     "theyll": "they will", "thru": "through", "tho": "though", "youll": "you will", "hed": "he would", "theyd": "they would",
     "sis": "sister", "bro": "brother", "preg": "pregnant", "nites": "nights", "mite": "might", "rite": "right",
-    "tbh": "to be honest", "urself": "yourself", "ure": "you are", "anutha": "another", "anotha": "another",
+    "tbh": "to be honest", "itll": "it will", "urself": "yourself", "ure": "you are", "anutha": "another", "anotha": "another",
     "dr": "doctor",
     # vowels dropped, as thumbs type in a hurry
     "hlp": "help", "brth": "breath", "brthe": "breathe", "brthin": "breathing", "brthn": "breathing",
 }
+
+SLIPS_FROM = 4  # letters a word needs before a slip of the thumb is forgiven in it ("bule", "greey")
+
+
+@lru_cache(maxsize=65536)
+def slips(word: str) -> FrozenSet[str]:
+    """`word` as fast thumbs mistype it: each pair of neighbouring letters swapped in turn, and each
+    letter doubled in turn ("blue": "lbue", "bule", "bleu", "bblue", "bluue" ...)."""
+    swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
+    doubled = {word[:i] + word[i] + word[i:] for i in range(len(word))}
+    return frozenset((swapped | doubled) - {word})
+
+
+def _slipped_text_speak() -> Dict[str, str]:
+    """Text-speak mistyped ("catn", "wnot", "ccant"), so it still expands: the phrases are written
+    out in full ("can not wake"), so a slip in "cant" would otherwise hide the whole phrase."""
+    slipped: Dict[str, str] = {}
+    for typed in sorted(TEXT_SPEAK):
+        if len(typed) >= SLIPS_FROM:
+            for slip in slips(typed):
+                if slip not in TEXT_SPEAK:
+                    slipped.setdefault(slip, typed)
+    return slipped
+
+
+SLIPPED_TEXT_SPEAK = _slipped_text_speak()
 
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -85,5 +112,5 @@ def normalise(text: str) -> List[str]:
             following = typed[index + 1] if index + 1 < len(typed) else ""
             words.extend(_expand_ill(words[-1] if words else "", following))
         else:
-            words.extend(TEXT_SPEAK.get(word, word).split())
+            words.extend(TEXT_SPEAK.get(SLIPPED_TEXT_SPEAK.get(word, word), word).split())
     return words

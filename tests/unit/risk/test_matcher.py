@@ -310,6 +310,35 @@ def test_a_real_word_near_a_risk_word_is_not_read_as_its_typo():
     assert words_match("convulsoin", "convulsion")
 
 
+@pytest.mark.parametrize("typed, target", [
+    ("bule", "blue"), ("lbue", "blue"), ("greey", "grey"), ("rbeathing", "breathing"), ("waek", "wake"),
+])
+def test_a_slip_of_the_thumb_in_a_short_word_or_its_first_letters_still_matches(typed, target):
+    from bot.risk.matcher import words_match
+
+    assert words_match(typed, target)
+
+
+@pytest.mark.parametrize("typed, target", [("bue", "blue"), ("read", "dead"), ("slip", "slap"), ("lip", "limp")])
+def test_other_edits_of_a_short_word_do_not_match_it(typed, target):
+    from bot.risk.matcher import words_match
+
+    assert not words_match(typed, target)
+
+
+@pytest.mark.parametrize("text", ["he isnt rbeathing", "shse turned bule", "he is not brteahing", "he has turnned blue"])
+def test_emergencies_match_despite_swapped_or_doubled_letters(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("typed, expanded", [
+    ("catn", ["can", "not"]), ("wnot", ["will", "not"]), ("ccant", ["can", "not"]), ("shse", ["she", "is"]),
+    ("itll", ["it", "will"]),
+])
+def test_mistyped_text_speak_still_expands(typed, expanded):
+    assert normalise(typed) == expanded
+
+
 def test_a_key_given_twice_in_one_entry_is_an_error_not_a_silent_override(tmp_path):
     from bot.risk.phrases import load
 

@@ -39,5 +39,5 @@ def test_index_matches_the_same_words_as_comparing_with_every_list_word():
 
 def test_positions_lists_every_place_a_list_word_occurs_in_order():
     vocabulary = Vocabulary(["breathing", "baby"])
-    positions = vocabulary.positions(["baby", "not", "breathng", "my", "babby", "baby"])
+    positions = vocabulary.positions(["baby", "not", "breathng", "my", "bavy", "baby"])
     assert positions == {"baby": [0, 5], "breathing": [2]}
