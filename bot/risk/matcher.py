@@ -16,7 +16,7 @@ from typing import AbstractSet, Dict, FrozenSet, Iterable, Iterator, List, Mappi
 from bot.risk import discourse
 from bot.risk.categories import PRECEDENCE, Category
 from bot.risk.discourse import Sentence
-from bot.risk.normalise import SLIPS_FROM, slips
+from bot.risk.normalise import slips
 from bot.risk.phrases import Entry, Phrase, PhraseList
 
 MAX_GAP = 2
@@ -178,10 +178,10 @@ def _allowed_edits(target: str) -> int:
 
 def _close(word: str, target: str) -> bool:
     """Typos rarely touch the first letter, and real words that differ only by a few letters often
-    do differ there (drinking~thinking, crying~trying, fitting~sitting, bleeding~feeding). A swap
-    of two neighbouring letters is the exception, the first two included ("rbeathing"): fast
-    thumbs make it, and it turns few real words into others."""
-    if word == target or _slipped_once(word, target):
+    do differ there (drinking~thinking, crying~trying, fitting~sitting, bleeding~feeding). A slip
+    of the thumb is the exception, even in the first two letters ("rbeathing"): fast thumbs make
+    it, and it turns few real words into others."""
+    if word == target or word in slips(target):
         return True
     if not word or word[0] != target[0]:
         return False
@@ -189,11 +189,6 @@ def _close(word: str, target: str) -> bool:
     if allowed == 0 or abs(len(word) - len(target)) > allowed:
         return False
     return _edit_distance(word, target, allowed) <= allowed
-
-
-def _slipped_once(word: str, target: str) -> bool:
-    """`word` is `target` with two neighbouring letters the wrong way round, or a letter doubled."""
-    return len(target) >= SLIPS_FROM and word in slips(target)
 
 
 @lru_cache(maxsize=65536)
@@ -235,10 +230,6 @@ def _deletions(word: str, depth: int) -> Set[str]:
     return forms
 
 
-def _slips_indexed(target: str) -> FrozenSet[str]:
-    return slips(target) if len(target) >= SLIPS_FROM else frozenset()
-
-
 class Vocabulary:
     """Every word the phrase list uses, indexed by its typo forms as typed and as stemmed.
 
@@ -251,10 +242,10 @@ class Vocabulary:
         self._as_typed: Dict[str, Set[str]] = defaultdict(set)
         self._as_stemmed: Dict[str, Set[str]] = defaultdict(set)
         for target in set(targets):
-            for form in _deletions(target, _allowed_edits(target)) | _slips_indexed(target):
+            for form in _deletions(target, _allowed_edits(target)) | slips(target):
                 self._as_typed[form].add(target)
             stemmed = stem(target)
-            for form in _deletions(stemmed, _allowed_edits(stemmed)) | _slips_indexed(stemmed):
+            for form in _deletions(stemmed, _allowed_edits(stemmed)) | slips(stemmed):
                 self._as_stemmed[form].add(target)
 
     @lru_cache(maxsize=16384)

@@ -43,7 +43,10 @@ SLIPS_FROM = 4  # letters a word needs before a slip of the thumb is forgiven in
 @lru_cache(maxsize=65536)
 def slips(word: str) -> FrozenSet[str]:
     """`word` as fast thumbs mistype it: each pair of neighbouring letters swapped in turn, and each
-    letter doubled in turn ("blue": "lbue", "bule", "bleu", "bblue", "bluue" ...)."""
+    letter doubled in turn ("blue": "lbue", "bule", "bleu", "bblue", "bluue" ...); none for a word
+    shorter than SLIPS_FROM, where a slip mostly makes another word ("on" ~ "no", "to" ~ "too")."""
+    if len(word) < SLIPS_FROM:
+        return frozenset()
     swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
     doubled = {word[:i] + word[i] + word[i:] for i in range(len(word))}
     return frozenset((swapped | doubled) - {word})
@@ -54,10 +57,9 @@ def _slipped_text_speak() -> Dict[str, str]:
     out in full ("can not wake"), so a slip in "cant" would otherwise hide the whole phrase."""
     slipped: Dict[str, str] = {}
     for typed in sorted(TEXT_SPEAK):
-        if len(typed) >= SLIPS_FROM:
-            for slip in slips(typed):
-                if slip not in TEXT_SPEAK:
-                    slipped.setdefault(slip, typed)
+        for slip in slips(typed):
+            if slip not in TEXT_SPEAK:
+                slipped.setdefault(slip, typed)
     return slipped
 
 
