@@ -1,0 +1,206 @@
+"""`python -m bot.evaluation.typing_noise`: which slips of the thumb hide an emergency from the phrase layer.
+
+Parents text at 3 a.m. with fast thumbs. Every emergency among the labelled texts outside the blind
+sets (the risk training and development sets, the NLU examples and the held-out NLU sets less
+`blind.yml`; the same texts `bot.training.phrase_impact` reads) that the phrase layer catches as
+written, by both versions compared, is mistyped one way at a time: two neighbouring letters
+swapped, one letter dropped, one doubled, one space lost ("hesblue"), "-ing" typed "-in", a word or
+two in text-speak, punctuation and capitals gone. Each kind makes one copy per text (seeded from
+the seed, the kind and the text, so every run and both versions get the same copies; a kind that
+cannot change a text makes none). The table counts the copies the phrase layer no longer calls an
+emergency, with the code and phrases of `--base` (default HEAD, extracted with `git archive`, run
+in a subprocess) and with the working copy. Then every labelled text, benign ones included, is read
+by both, and each whose verdict changes is listed as `phrase_impact` lists it. Only the phrase
+layer is read (no model), so it runs in under a minute. The blind sets are never read.
+
+    .venv/bin/python -m bot.evaluation.typing_noise [--base REV] [--seed N] [--show-lost]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from bot.config import get_settings
+from bot.risk import phrases as phrase_list
+from bot.risk.categories import Category
+from bot.risk.normalise import TEXT_SPEAK
+from bot.training.phrase_check import PHRASES
+from bot.training.phrase_impact import Change, Text, labelled_texts, report, verdict
+
+EMERGENCY = Category.EMERGENCY.value
+_WORD = re.compile(r"[A-Za-z]+")
+_SPACE_IN_TEXT = re.compile(r"(?<=[A-Za-z]) (?=[A-Za-z])")
+_ING = re.compile(r"(?<=[A-Za-z]{2})ing\b", re.IGNORECASE)
+_NOT_PLAIN = re.compile(r"[^a-z0-9 ]+")
+# What the copies' verdicts are read with in the `--base` version: only the API every version has.
+_BASE_VERDICTS = """
+import json, sys
+from pathlib import Path
+from bot.risk import phrases
+from bot.risk.matcher import best_match
+listed = phrases.load(Path(sys.argv[1]))
+for line in sys.stdin:
+    match, _context = best_match(json.loads(line), listed)
+    print(match.category.value if match else "none")
+"""
+
+
+def _pick_word(text: str, rng: random.Random, fits: Callable[[str], bool]) -> Optional[re.Match]:
+    found = [m for m in _WORD.finditer(text) if fits(m.group())]
+    return rng.choice(found) if found else None
+
+
+def _retyped(text: str, found: Optional[re.Match], word: str) -> str:
+    return text if found is None else text[:found.start()] + word + text[found.end():]
+
+
+def swap_neighbours(text: str, rng: random.Random) -> str:
+    found = _pick_word(text, rng, lambda w: any(a != b for a, b in zip(w, w[1:])))
+    if found is None:
+        return text
+    word = found.group()
+    i = rng.choice([i for i in range(len(word) - 1) if word[i] != word[i + 1]])
+    return _retyped(text, found, word[:i] + word[i + 1] + word[i] + word[i + 2:])
+
+
+def drop_letter(text: str, rng: random.Random) -> str:
+    found = _pick_word(text, rng, lambda w: len(w) > 1)
+    if found is None:
+        return text
+    i = rng.randrange(len(found.group()))
+    return _retyped(text, found, found.group()[:i] + found.group()[i + 1:])
+
+
+def double_letter(text: str, rng: random.Random) -> str:
+    found = _pick_word(text, rng, lambda w: True)
+    if found is None:
+        return text
+    i = rng.randrange(len(found.group()))
+    return _retyped(text, found, found.group()[:i + 1] + found.group()[i:])
+
+
+def lose_space(text: str, rng: random.Random) -> str:
+    spaces = list(_SPACE_IN_TEXT.finditer(text))
+    if not spaces:
+        return text
+    space = rng.choice(spaces)
+    return text[:space.start()] + text[space.end():]
+
+
+def ing_as_in(text: str, rng: random.Random) -> str:
+    endings = list(_ING.finditer(text))
+    if not endings:
+        return text
+    ending = rng.choice(endings)
+    return text[:ending.start()] + "in" + text[ending.end():]
+
+
+def _text_speak_for() -> List[Tuple[re.Pattern, str]]:
+    """(written out, typed) for every text-speak form: "because" -> "cos", "he is" -> "hes"."""
+    return [(re.compile(r"\b" + re.escape(out).replace(r"\ ", r"\s+") + r"\b", re.IGNORECASE), typed)
+            for typed, out in sorted(TEXT_SPEAK.items()) if typed.isalpha()]
+
+
+_TEXT_SPEAK_FOR = _text_speak_for()
+
+
+def text_speak(text: str, rng: random.Random) -> str:
+    found = [(m, typed) for pattern, typed in _TEXT_SPEAK_FOR for m in pattern.finditer(text)]
+    if not found:
+        return text
+    match, typed = rng.choice(found)
+    return text[:match.start()] + typed + text[match.end():]
+
+
+def plain(text: str, rng: random.Random) -> str:
+    """Punctuation and capitals gone (apostrophes too: "dont", "hes")."""
+    return " ".join(_NOT_PLAIN.sub(" ", text.lower().replace("'", "").replace("’", "")).split())
+
+
+SLIPS: Dict[str, Callable[[str, random.Random], str]] = {
+    "two letters swapped": swap_neighbours,
+    "a letter dropped": drop_letter,
+    "a letter doubled": double_letter,
+    "a space lost": lose_space,
+    '"-ing" typed "-in"': ing_as_in,
+    "text-speak": text_speak,
+    "no punctuation or capitals": plain,
+}
+
+
+def mistyped(text: str, kind: str, seed: int) -> str:
+    """`text` with one slip of `kind`, the same on every run for the same seed."""
+    return SLIPS[kind](text, random.Random(f"{seed}:{kind}:{text}"))
+
+
+def base_verdicts(base: str, texts: Sequence[str], root: Path) -> List[str]:
+    """The phrase layer's verdict on each text with the code and phrase list committed at `base`."""
+    archive = subprocess.run(["git", "archive", base, "bot", PHRASES.parent.as_posix()], cwd=root,
+                             capture_output=True, check=True).stdout
+    with tempfile.TemporaryDirectory() as tree:
+        with tarfile.open(fileobj=BytesIO(archive)) as files:
+            files.extractall(tree)
+        run = subprocess.run([sys.executable, "-c", _BASE_VERDICTS, str(Path(tree) / PHRASES)],
+                             input="".join(json.dumps(t) + "\n" for t in texts), capture_output=True,
+                             text=True, check=True, cwd=tree, env={**os.environ, "PYTHONPATH": tree})
+    verdicts = run.stdout.splitlines()
+    assert len(verdicts) == len(texts), run.stderr
+    return verdicts
+
+
+def table(copies: Dict[str, List[str]], before: Dict[str, str], after: Dict[str, str]) -> str:
+    lines = ["| slip | copies | lost before | lost after |", "|---|---:|---:|---:|"]
+    for kind, typed in copies.items():
+        lost = [sum(1 for t in typed if verdicts[t] != EMERGENCY) for verdicts in (before, after)]
+        lines.append(f"| {kind} | {len(typed):,} | {lost[0]} | {lost[1]} |")
+    return "\n".join(lines)
+
+
+def lost_after(copies: Dict[str, List[Tuple[str, str]]], after: Dict[str, str]) -> str:
+    lines = ["copies the working copy still misses (original -> copy):"]
+    lines += [f"  [{kind}] {original!r} -> {typed!r}" for kind, pairs in copies.items()
+              for original, typed in pairs if after[typed] != EMERGENCY]
+    return "\n".join(lines)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.evaluation.typing_noise", description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="HEAD", help="the git revision to compare with (default HEAD)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--show-lost", action="store_true", help="list the copies the working copy misses")
+    args = parser.parse_args(argv)
+    root = get_settings().project_root
+    texts = labelled_texts(root)
+    current = phrase_list.load(root / PHRASES)
+    originals = sorted({t.text for t in texts})
+    emergencies = sorted({t.text for t in texts if t.expected == EMERGENCY})
+    pairs = {kind: [(e, mistyped(e, kind, args.seed)) for e in emergencies] for kind in SLIPS}
+    pairs = {kind: [(e, c) for e, c in found if c != e] for kind, found in pairs.items()}
+    asked = sorted(set(originals) | {c for found in pairs.values() for _, c in found})
+    before = dict(zip(asked, base_verdicts(args.base, asked, root)))
+    after = {t: verdict(t, current) for t in asked}
+    caught = {e for e in emergencies if before[e] == EMERGENCY and after[e] == EMERGENCY}
+    pairs = {kind: [(e, c) for e, c in found if e in caught] for kind, found in pairs.items()}
+    print(f"{len(caught)} of {len(emergencies)} distinct labelled emergencies caught as written by both "
+          f"{args.base} and the working copy; one copy per slip (seed {args.seed}):\n")
+    print(table({kind: [c for _, c in found] for kind, found in pairs.items()}, before, after))
+    if args.show_lost:
+        print("\n" + lost_after(pairs, after))
+    changes = [Change(t, before[t.text], after[t.text]) for t in texts if before[t.text] != after[t.text]]
+    print(f"\nVerdicts on all labelled texts, {args.base} against the working copy:")
+    print(report(changes, len(texts)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""The typing-noise measure: one seeded slip of each kind per text, the same copies on every run."""
+from bot.evaluation.typing_noise import SLIPS, mistyped
+from bot.risk.normalise import normalise
+
+
+def test_each_copy_has_exactly_one_slip_of_its_kind_and_is_the_same_on_every_run():
+    text = "Hes not breathing and going blue!"
+    copies = {kind: mistyped(text, kind, seed=1) for kind in SLIPS}
+    assert copies == {kind: mistyped(text, kind, seed=1) for kind in SLIPS}
+    assert len(copies["a letter dropped"]) == len(text) - 1
+    assert len(copies["a letter doubled"]) == len(text) + 1
+    assert copies["a space lost"].count(" ") == text.count(" ") - 1
+    assert sorted(copies["two letters swapped"]) == sorted(text) != list(copies["two letters swapped"])
+    assert copies['"-ing" typed "-in"'] == "Hes not breathin and going blue!" or \
+        copies['"-ing" typed "-in"'] == "Hes not breathing and goin blue!"
+    assert copies["no punctuation or capitals"] == "hes not breathing and going blue"
+
+
+def test_text_speak_replaces_a_written_out_word_and_a_kind_that_cannot_apply_leaves_the_text_alone():
+    typed = mistyped("he is not breathing", "text-speak", seed=1)
+    assert typed != "he is not breathing" and normalise(typed) == ["he", "is", "not", "breathing"]
+    assert mistyped("BLUE", '"-ing" typed "-in"', seed=1) == "BLUE"
