@@ -1,7 +1,9 @@
 """Find the trainers' risk phrases in a parent's message, tolerating typos, and read the context.
 
 A phrase matches when its words appear in order, each within a small edit distance (typos), with at
-most `MAX_GAP` other words between them ("not really breathing"). Words just before a match decide
+most `MAX_GAP` other words between them ("not really breathing"). A dropped letter ("bue") or a lost
+space ("hesblue") is read back only in a typed word that is not a real word (bot/risk/words.py),
+so "lip" stays "lip". Words just before a match decide
 whether it is asserted: "I never drink" (negated) and "what if he stops breathing" (hypothetical)
 are not risks. An emergency is never silenced by a negation, because its phrases carry their own
 ("is not breathing"); a hypothetical silences it only with an explicit cue and no sign of urgency.
@@ -16,8 +18,9 @@ from typing import AbstractSet, Dict, FrozenSet, Iterable, Iterator, List, Mappi
 from bot.risk import discourse
 from bot.risk.categories import PRECEDENCE, Category
 from bot.risk.discourse import Sentence
-from bot.risk.normalise import slips
+from bot.risk.normalise import SLIPS_FROM, normalise, slips
 from bot.risk.phrases import Entry, Phrase, PhraseList
+from bot.risk.words import is_word, real_words
 
 MAX_GAP = 2
 CONTEXT_WINDOW = 2  # words just before a match that can negate it ("would never", "do not")
@@ -160,13 +163,20 @@ REAL_WORDS = frozenset({"concussion"})
 def words_match(word: str, target: str) -> bool:
     """Equal, or within 1 edit (5-7 letters) or 2 edits (8+ letters), as typed or after taking
     off an ending ("stoping" ~ "stopped" ~ "stop"). Words of 4 letters or fewer must be exact but
-    for a slip of the thumb (`slips`: "bule", "greey"): any other edit turns "dead" into "read" and
-    "slap" into "slip"."""
+    for a slip of the thumb (`slips`: "bule", "greey") or a dropped letter in a non-word
+    (`_letter_dropped`: "bue"): any other edit turns "dead" into "read" and "slap" into "slip"."""
     if word == target:
         return True
     if word in REAL_WORDS:
         return False
-    return _close(word, target) or _close(stem(word), stem(target))
+    return _close(word, target) or _close(stem(word), stem(target)) or _letter_dropped(word, target)
+
+
+def _letter_dropped(word: str, target: str) -> bool:
+    """`target` (SLIPS_FROM letters or more) with one letter left out, its first included ("bue",
+    "lmp", "reathing"), when what was typed is not a real word: "lip" is never "limp", nor "bat"
+    "bath". Edits otherwise keep the first letter and spare short words (see `_close`)."""
+    return len(word) == len(target) - 1 and word in _dropped(target) and not is_word(word)
 
 
 MAX_EDITS = 2
@@ -230,6 +240,11 @@ def _deletions(word: str, depth: int) -> Set[str]:
     return forms
 
 
+def _dropped(target: str) -> Set[str]:
+    """The forms `_letter_dropped` may read back as `target`."""
+    return _deletions(target, 1) if len(target) >= SLIPS_FROM else set()
+
+
 class Vocabulary:
     """Every word the phrase list uses, indexed by its typo forms as typed and as stemmed.
 
@@ -242,7 +257,7 @@ class Vocabulary:
         self._as_typed: Dict[str, Set[str]] = defaultdict(set)
         self._as_stemmed: Dict[str, Set[str]] = defaultdict(set)
         for target in set(targets):
-            for form in _deletions(target, _allowed_edits(target)) | slips(target):
+            for form in _deletions(target, _allowed_edits(target)) | slips(target) | _dropped(target):
                 self._as_typed[form].add(target)
             stemmed = stem(target)
             for form in _deletions(stemmed, _allowed_edits(stemmed)) | slips(stemmed):
@@ -318,6 +333,7 @@ def index_of(phrases: PhraseList) -> ListIndex:
     if cached is None or cached[0] is not phrases:
         words = (w for e in phrases.entries for g in e.groups + (e.unless,) for p in g for w in p)
         index = ListIndex(Vocabulary(words), EntryIndex(phrases.entries))
+        real_words()  # loaded now too, so a parent's first message does not wait for it
         cached = _INDEXES[id(phrases)] = (phrases, index)
     return cached[1]
 
@@ -586,14 +602,57 @@ def read_context(text: str, words: Sequence[str], urgent: bool) -> Context:
 
 
 def best_match(text: str, phrases: PhraseList) -> Tuple[Optional[PhraseMatch], Context]:
-    """The asserted match that matters most (if any), and the message's context."""
+    """The asserted match that matters most (if any), and the message's context. A word that may
+    be two run together is read apart only if that finds a match of a category that matters more
+    (see `_run_together`): a split can raise a verdict, never lower one."""
+    index = index_of(phrases)
     parts = discourse.sentences(text)
+    match, words, urgent = _best_in(parts, index)
+    for apart in _read_apart(parts, index.vocabulary):
+        split = _best_in(apart, index)
+        if split[0] and (match is None or _precedence(split[0]) < _precedence(match)):
+            match, words, urgent = split
+    return match, read_context(text, words, urgent)
+
+
+def _best_in(parts: Sequence[Sentence], index: ListIndex) -> Tuple[Optional[PhraseMatch], List[str], bool]:
+    """The asserted match that matters most among these sentences, their words, and their urgency."""
     words = discourse.words_of(parts)
     urgent = is_urgent(words)  # once per message, not once per entry
-    index = index_of(phrases)
     positions = index.vocabulary.positions(words)
     candidates = index.entries.candidates(set(positions))
     matches = (_match_entry(parts, words, positions, e, urgent) for e in candidates)
     asserted = [m for m in matches if m and m.asserted]
-    match = min(asserted, key=lambda m: (PRECEDENCE.index(m.category), m.start), default=None)
-    return match, read_context(text, words, urgent)
+    return min(asserted, key=lambda m: (_precedence(m), m.start), default=None), words, urgent
+
+
+def _precedence(match: PhraseMatch) -> int:
+    return PRECEDENCE.index(match.category)
+
+
+def _read_apart(parts: Sequence[Sentence], vocabulary: Vocabulary) -> Iterator[List[Sentence]]:
+    """The sentences again for each way of reading one of their words as two (`_run_together`),
+    except a word that is one of the phrase list's, typos forgiven ("babygrow", "bedsharing")."""
+    for s, sentence in enumerate(parts):
+        for i, word in enumerate(sentence.words):
+            for halves in () if vocabulary.matches(word) else _run_together(word):
+                words = sentence.words[:i] + halves + sentence.words[i + 1:]
+                later = (Sentence(p.start + len(halves) - 1, p.words, p.asks) for p in parts[s + 1:])
+                yield [*parts[:s], Sentence(sentence.start, words, sentence.asks), *later]
+
+
+@lru_cache(maxsize=16384)
+def _run_together(word: str) -> Tuple[Tuple[str, ...], ...]:
+    """Each way of reading `word` as two words typed without the space between them ("hesblue",
+    "notbreathing", "wontwake"), text-speak expanded. Only a word that is not a real word, and only
+    into two that are: "bedroom", "bluetooth" and "lipstick" stay whole."""
+    if not word.isalpha() or _typed_word(word):
+        return ()
+    cuts = ((word[:cut], word[cut:]) for cut in range(1, len(word)))
+    return tuple(tuple(normalise(first) + normalise(second)) for first, second in cuts
+                 if _typed_word(first) and _typed_word(second))
+
+
+def _typed_word(word: str) -> bool:
+    """A real word, as typed or with its "-ing" typed "-in": "slappin" is not "slap pin"."""
+    return is_word(word) or (word.endswith("in") and is_word(word + "g"))

@@ -170,3 +170,15 @@ def test_reassurances_and_look_alike_words_are_no_emergency(text):
 ])
 def test_a_baby_still_blue_is_999_but_blue_clothes_or_a_low_mood_are_not(text, expected):
     assert category(text) == expected
+
+
+@pytest.mark.parametrize("text", ["hes gone bue", "baby gone lmp", "hesblue", "shes gonegrey"])
+def test_a_dropped_letter_or_a_lost_space_no_longer_hides_an_emergency(text):
+    assert category(text) == "emergency"
+
+
+def test_real_words_british_spellings_included_are_never_repaired_into_risk_words():
+    assert category("baby gone lmp") == "emergency"
+    assert category("his lip is so chapped") == "none"  # "lip" is no "limp"
+    # "odour" is in no American list; split, it read "od our" (an overdose, self-harm)
+    assert category("the odour from his nappy, is it normal? hes fine otherwise") == "none"
