@@ -160,45 +160,6 @@ def test_an_emergency_the_model_sees_outranks_a_lesser_phrase():
     assert assess(text, [], phrases, 0.5).category == "concealed_pregnancy"
 
 
-@pytest.mark.parametrize("typed, target", [("bue", "blue"), ("lmp", "limp"), ("gry", "grey"), ("reathing", "breathing")])
-def test_a_letter_dropped_from_a_word_is_restored_when_what_was_typed_is_not_a_word(typed, target):
-    from bot.risk.matcher import words_match
-
-    assert words_match(typed, target)
-
-
-@pytest.mark.parametrize("real, slipped, target", [
-    ("lip", "lmp", "limp"), ("imp", "lmp", "limp"), ("bat", "bth", "bath"), ("dad", "dea", "dead"),
-])
-def test_a_real_word_is_never_read_as_a_risk_word_with_a_letter_restored(real, slipped, target):
-    from bot.risk.matcher import words_match
-
-    assert words_match(slipped, target)
-    assert not words_match(real, target)
-
-
-@pytest.mark.parametrize("text", ["he has turned bue", "baby stopped reathing"])
-def test_emergencies_match_despite_a_dropped_letter(text):
-    assert category(text) == "emergency"
-
-
-@pytest.mark.parametrize("text", [
-    "hes notbreathing", "HESNOT BREATHING", "he isnot breathing", "she stoppedbreathing", "baby turnedblue",
-])
-def test_two_words_run_together_are_read_apart(text):
-    assert category(text) == "emergency"
-
-
-def test_run_together_words_are_split_only_when_the_whole_is_not_a_real_word():
-    phrases = parse({"version": "test", "categories": {"emergency": ["not breathing", "no tice"]}})
-    assert assess("notbreathing", [], phrases, 0.5).category == "emergency"
-    assert assess("did you notice", [], phrases, 0.5).category == "none"
-
-
-def test_an_emergency_found_by_reading_words_apart_outranks_a_match_found_without():
-    assert category("had a drink and on the sofa with him and hes notbreathing") == "emergency"
-
-
 @pytest.mark.parametrize("typed, expanded", [
     ("had a mc", ["had", "a", "miscarriage"]),
     ("ma bubs", ["my", "baby"]),
@@ -368,6 +329,47 @@ def test_other_edits_of_a_short_word_do_not_match_it(typed, target):
 @pytest.mark.parametrize("text", ["he isnt rbeathing", "shse turned bule", "he is not brteahing", "he has turnned blue"])
 def test_emergencies_match_despite_swapped_or_doubled_letters(text):
     assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("typed, target", [
+    ("bue", "blue"), ("lmp", "limp"), ("gry", "grey"), ("reathing", "breathing"),
+])
+def test_a_letter_dropped_from_a_word_is_restored_when_what_was_typed_is_not_a_word(typed, target):
+    from bot.risk.matcher import words_match
+
+    assert words_match(typed, target)
+
+
+@pytest.mark.parametrize("real, slipped, target", [
+    ("lip", "lmp", "limp"), ("imp", "lmp", "limp"), ("bat", "bth", "bath"), ("dad", "dea", "dead"),
+])
+def test_a_real_word_is_never_read_as_a_risk_word_with_a_letter_restored(real, slipped, target):
+    from bot.risk.matcher import words_match
+
+    assert words_match(slipped, target)
+    assert not words_match(real, target)
+
+
+@pytest.mark.parametrize("text", ["he has turned bue", "baby stopped reathing"])
+def test_emergencies_match_despite_a_dropped_letter(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "hes notbreathing", "HESNOT BREATHING", "he isnot breathing", "she stoppedbreathing", "baby turnedblue",
+])
+def test_two_words_run_together_are_read_apart(text):
+    assert category(text) == "emergency"
+
+
+def test_run_together_words_are_split_only_when_the_whole_is_not_a_real_word():
+    phrases = parse({"version": "test", "categories": {"emergency": ["not breathing", "no tice"]}})
+    assert assess("notbreathing", [], phrases, 0.5).category == "emergency"
+    assert assess("did you notice", [], phrases, 0.5).category == "none"
+
+
+def test_an_emergency_found_by_reading_words_apart_outranks_a_match_found_without():
+    assert category("had a drink and on the sofa with him and hes notbreathing") == "emergency"
 
 
 @pytest.mark.parametrize("typed, expanded", [
