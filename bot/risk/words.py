@@ -12,7 +12,8 @@ forgiven, a real word missing from the list could raise a false alarm. That list
 of Debian's British list that it lacks (the file says how it was made). Words are taken as a
 message is normalised, without apostrophes ("he's" is "hes"); the text-speak the normaliser knows
 counts as words too ("wont", "cant", "bby"). Of the single letters only "a" and "i" are words: the
-list has every letter, as abbreviations.
+list has every letter, as abbreviations. `CARE_WORDS` adds the words of UK care that neither list
+has and parents use: read apart, "my keyworker" became "my key worker", near "takes my keys".
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from bot.config import PROJECT_ROOT
 from bot.risk.normalise import TEXT_SPEAK
 
 SINGLE_LETTER_WORDS = frozenset({"a", "i"})
+CARE_WORDS = frozenset({"keyworker", "keyworkers", "careworker", "careworkers"})
 BRITISH_WORDS = PROJECT_ROOT / "data" / "risk" / "british_words.txt"
 
 
@@ -34,7 +36,7 @@ def real_words() -> FrozenSet[str]:
     listed = SpellChecker(language="en", distance=1).word_frequency.dictionary
     british = BRITISH_WORDS.read_text(encoding="utf-8").split("\n")
     words = {w.replace("'", "") for w in listed if len(w) > 1} | {w for w in TEXT_SPEAK if len(w) > 1}
-    return frozenset(words | {w for w in british if w and not w.startswith("#")} | SINGLE_LETTER_WORDS)
+    return frozenset(words | {w for w in british if w and not w.startswith("#")} | SINGLE_LETTER_WORDS | CARE_WORDS)
 
 
 def is_word(word: str) -> bool:

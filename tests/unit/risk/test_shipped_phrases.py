@@ -182,3 +182,8 @@ def test_real_words_british_spellings_included_are_never_repaired_into_risk_word
     assert category("his lip is so chapped") == "none"  # "lip" is no "limp"
     # "odour" is in no American list; split, it read "od our" (an overdose, self-harm)
     assert category("the odour from his nappy, is it normal? hes fine otherwise") == "none"
+
+
+def test_words_of_uk_care_missing_from_both_word_lists_are_never_read_apart():
+    # split, "my keyworker" read "my key worker", near enough "takes my keys" (coercive control)
+    assert category("on a methadone programme and pregnant, my keyworker says keep taking it") == "none"
