@@ -38,7 +38,8 @@ windows and fewer steps). Options: `--duration S`, `--setups ours,stock`, `--rep
 trained; without it a missing or stale stock model is trained first, ~20 minutes on a quiet
 2-core machine), `--stock-model PATH` (serve another model in the stock setup, e.g. this
 project's, to compare the channels and lock stores alone). Figures go to stdout and
-var/bench/load.json.
+var/bench/load.json, which also lists each window's slowest 2% of messages with their texts (what
+sets p99).
 """
 from __future__ import annotations
 
@@ -88,6 +89,7 @@ WEBHOOK_TIMEOUT_SECONDS = 15.0  # how long Twilio waits for a webhook's answer
 DRAIN_SECONDS = 60.0  # after a window's last webhook, how long its replies may still come
 BURST_SHARE = 0.1  # of a parent's turns that are two texts in quick succession
 BURST_GAP_SECONDS = 0.5
+SLOWEST_SHARE = 0.02  # of a window's messages listed in load.json with their texts and times
 SENDER_ID_SECRET = "bench-load"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -248,6 +250,20 @@ def time_to_reply(sent: List[Sent], answered: Dict[str, List[SentMessage]]) -> L
     return [answered[m.sid][0].received_at - m.sent_at if m.sid in answered else float("inf") for m in sent]
 
 
+def slowest(sent: List[Sent], latencies: List[float]) -> List[Dict[str, object]]:
+    """The SLOWEST_SHARE slowest messages (at least one), slowest first: what sets p99. `after` is
+    how long after the same parent's previous message each was sent (a burst's second text waits
+    for the first's turn)."""
+    previous: Dict[str, float] = {}
+    gaps = []
+    for message in sent:  # in sending order
+        gaps.append(message.sent_at - previous.get(message.address, float("-inf")))
+        previous[message.address] = message.sent_at
+    ranked = sorted(zip(latencies, gaps, sent), key=lambda item: -item[0])
+    return [{"seconds": latency, "after (s)": gap, "text": message.text}
+            for latency, gap, message in ranked[:max(1, math.ceil(len(sent) * SLOWEST_SHARE))]]
+
+
 def duplicates(answered: Dict[str, List[SentMessage]]) -> int:
     """Texts that repeat an earlier text of the same reply: the same answer sent twice."""
     return sum(len(texts) - len({t.body for t in texts}) for texts in answered.values())
@@ -315,6 +331,7 @@ async def run_window(deployment: Deployment, window: Window, number: int, corpus
                                             if sid in answered}, deployment.processed(sent)),
         "server CPU/msg (ms)": sum(by_command.values()), "load average": load_average(),
         "CPU/msg by process (ms)": dict(sorted(by_command.items(), key=lambda item: -item[1])),
+        "slowest": slowest(sent, latencies),
     }
 
 
