@@ -4,7 +4,9 @@
 each NLU component and policy (one Rasa graph node each), of the tracker store, of the actions and
 of what Rasa does around them. It sends the same messages as the bench (the held-out test set
 without risk and consent intents) in conversations of the same length, one at a time, so CPU time
-per stage is not blurred by other parents' messages.
+per stage is not blurred by other parents' messages. A few of them read as risks, so the project's
+action server runs beside it (its own CPU is not counted): without one, a turn whose custom action
+cannot run fails (bot/dialogue/fail_closed_actions.py).
 
 Run: `.venv/bin/python -m benchmarks.profile_turn [--model PATH] [--rounds N] [--cprofile]`
 (`--cprofile` also prints the 25 functions with the most cumulative time).
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import contextlib
 import functools
 import logging
 import pstats
@@ -26,6 +29,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Tuple
+
+from rasa.utils.endpoints import EndpointConfig
 
 from benchmarks.__main__ import CONSENT_INTENTS, CONVERSATION_LENGTH
 from benchmarks.common import cpu_seconds, load_average, rasa, wait_ready
@@ -78,7 +83,24 @@ def turns(texts: List[str], rounds: int) -> Iterator[Tuple[str, str]]:
         yield f"profile-{n // CONVERSATION_LENGTH}", texts[n % len(texts)]
 
 
-async def handle_all(model: Path, texts: List[str], rounds: int, profiler: Any) -> Tuple[int, float]:
+@contextlib.contextmanager
+def action_server() -> Iterator[EndpointConfig]:
+    """The project's action server on a free port, for as long as the profile runs."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    server = subprocess.Popen(rasa("run", "actions", "--actions", "actions", "--port", str(port)),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        asyncio.run(wait_ready(f"http://127.0.0.1:{port}/health", server))
+        yield EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+async def handle_all(model: Path, actions: EndpointConfig, texts: List[str], rounds: int,
+                     profiler: Any) -> Tuple[int, float]:
     from rasa.core.agent import Agent
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.utils.common import configure_logging_and_warnings
@@ -87,7 +109,7 @@ async def handle_all(model: Path, texts: List[str], rounds: int, profiler: Any) 
     # Rasa's server logs at INFO; left alone, in-process Rasa logs every step at DEBUG.
     configure_logging_and_warnings(logging.INFO)
     configure_structlog(logging.INFO)
-    agent = Agent.load(str(model))
+    agent = Agent.load(str(model), action_endpoint=actions)
     await agent.handle_message(UserMessage("hello", CollectingOutputChannel(), "warm-up"))
     totals.clear()
     count, started = 0, time.process_time()
@@ -155,7 +177,8 @@ def main() -> None:
         return
     instrument()
     profiler = cProfile.Profile() if args.cprofile else None
-    count, cpu = asyncio.run(handle_all(args.model, texts, args.rounds, profiler))
+    with action_server() as actions:
+        count, cpu = asyncio.run(handle_all(args.model, actions, texts, args.rounds, profiler))
     print_stages(count, cpu)
     if profiler:
         print()
