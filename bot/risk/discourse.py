@@ -60,6 +60,20 @@ HAPPENING = frozenset({"is", "are", "am", "has", "have", "keeps", "keep", "still
                        "going", "just", "now", "right", "currently"})
 
 
+# A panicked message can break off mid-sentence, on the verb after the baby, before the sign it
+# was going to name: "she stopped", "i think he just stopped" (breathing), or beside a plea "help
+# my son is". Only short messages that ask nothing (not "she stopped?").
+BROKEN_OFF_WORDS = 6
+BABY_SUBJECTS = frozenset({"he", "she", "baby", "son", "daughter", "boy", "girl", "lo"})
+# a sign's verb that cannot end a telling of a baby; an auxiliary only beside a plea ("yes he is")
+LEFT_HANGING = frozenset({"stopped"})
+LEFT_HANGING_WITH_PLEA = frozenset({"is", "has", "keeps", "was"})
+BETWEEN_BABY_AND_VERB = frozenset({"just", "is", "has", "suddenly"})
+# All that may come before the baby: panic, a plea, a hedge. Not a story ("hiccups then she
+# stopped"), relief ("finally she stopped") or an answer ("yes he is").
+PANIC_OPENING = frozenset({"i", "think", "help", "please", "god", "omg", "my", "our", "the", "no", "quick"})
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence's words, where they start in the whole message, and whether it asks."""
@@ -188,3 +202,24 @@ def asked_if(parts: Sequence[Sentence], sign_start: int) -> bool:
         return False
     after_if = before[len(before) - before[::-1].index("if"):]
     return not ONGOING & set(after_if)
+
+
+def broken_off(text: str, pleads: bool) -> bool:
+    """Whether a short message stops on the verb after the baby, as if cut off before the sign:
+    "she stopped", "i think he just stopped"; with a plea ("please", or `pleads`: see
+    matcher.is_urgent) also a bare "is", "has" or "keeps" ("help my son is"). Not a message that
+    asks ("she stopped?"),
+    nor one with more before the baby than panic (PANIC_OPENING): "hiccups then she stopped",
+    "finally she stopped", "yes he is" and "dont know where she is" are whole."""
+    parts = sentences(text)
+    words = words_of(parts)
+    if not words or len(words) > BROKEN_OFF_WORDS or any(s.asks for s in parts):
+        return False
+    last = words[-1]
+    pleads = pleads or "please" in words
+    if last not in LEFT_HANGING and not (pleads and last in LEFT_HANGING_WITH_PLEA):
+        return False
+    baby = len(words) - 2
+    while baby >= 0 and words[baby] in BETWEEN_BABY_AND_VERB:
+        baby -= 1
+    return baby >= 0 and words[baby] in BABY_SUBJECTS and set(words[:baby]) <= PANIC_OPENING

@@ -141,6 +141,9 @@ URGENCY = frozenset({"now", "tonight", "currently", "already", "asap", "quick", 
 NOT_A_PLEA_BEFORE = frozenset({"i", "can", "to", "get", "for", "some", "any", "the", "of", "you"})
 NOT_A_PLEA_AFTER = frozenset({"a", "her", "him", "them", "with", "for", "out"})
 
+# What a broken-off message (discourse.broken_off) is matched as: no phrase, its shape.
+BROKEN_OFF = "(message broken off after the baby's verb)"
+
 
 @dataclass(frozen=True)
 class PhraseMatch:
@@ -604,7 +607,8 @@ def read_context(text: str, words: Sequence[str], urgent: bool) -> Context:
 def best_match(text: str, phrases: PhraseList) -> Tuple[Optional[PhraseMatch], Context]:
     """The asserted match that matters most (if any), and the message's context. A word that may
     be two run together is read apart only if that finds a match of a category that matters more
-    (see `_run_together`): a split can raise a verdict, never lower one."""
+    (see `_run_together`): a split can raise a verdict, never lower one. A short message broken off
+    on the verb after the baby ("she stopped") is an emergency with no phrase (discourse.broken_off)."""
     index = index_of(phrases)
     parts = discourse.sentences(text)
     match, words, urgent = _best_in(parts, index)
@@ -612,6 +616,9 @@ def best_match(text: str, phrases: PhraseList) -> Tuple[Optional[PhraseMatch], C
         split = _best_in(apart, index)
         if split[0] and (match is None or _precedence(split[0]) < _precedence(match)):
             match, words, urgent = split
+    if (match is None or match.category is not Category.EMERGENCY) and len(words) <= discourse.BROKEN_OFF_WORDS \
+            and discourse.broken_off(text, urgent):
+        match = PhraseMatch(Category.EMERGENCY, BROKEN_OFF, 0, negated=False, hypothetical=False)
     return match, read_context(text, words, urgent)
 
 

@@ -147,3 +147,16 @@ def test_a_what_if_question_followed_by_the_parents_own_telling_does_not_silence
     assert category("what if someone gave too much calpol by mistake", model("risk_emergency", 0.9)) == "none"
     assert category("i give her calpol at night. what if i gave too much by mistake?",
                     model("risk_emergency", 0.9)) == "none"
+
+
+@pytest.mark.parametrize("text", ["i think he stopped", "he just stopped", "the baby stopped",
+                                  "help my daughter is", "please my baby has"])
+def test_a_short_message_broken_off_on_the_verb_after_the_baby_is_an_emergency(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["finally she stopped", "hiccups then she stopped", "she stopped?",
+                                  "she stopped crying", "yes he is", "my son is", "help i dont know where she is",
+                                  "the rash went on for a day then it just stopped and he is fine"])
+def test_a_message_told_whole_that_ends_on_a_verb_is_not_broken_off(text):
+    assert category(text) == "none"

@@ -187,3 +187,41 @@ def test_real_words_british_spellings_included_are_never_repaired_into_risk_word
 def test_words_of_uk_care_missing_from_both_word_lists_are_never_read_apart():
     # split, "my keyworker" read "my key worker", near enough "takes my keys" (coercive control)
     assert category("on a methadone programme and pregnant, my keyworker says keep taking it") == "none"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("im pushing and i cant stop, please help", "emergency"),
+    ("pushing now, cant stop it", "emergency"),
+    ("my toddler keeps pushing and i cant stop him", "none"),
+    ("what does it feel like when youre pushing and cant stop", "none"),
+    ("i keep pushing people away and cant stop", "none"),
+])
+def test_pushing_that_cannot_be_held_back_is_999_but_a_toddler_or_a_question_is_not(text, expected):
+    assert category(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("34 weeks, bleeding and my bump has gone rock hard", "emergency"),
+    ("im 28 weeks pregnant with a constant pain and some blood", "emergency"),
+    ("35 weeks, bump goes rock hard then soft again, braxton hicks? and a spot of blood", "none"),
+    ("6 weeks after the birth, still bleeding and the pain wont stop", "none"),
+])
+def test_bleeding_late_in_pregnancy_with_a_rock_hard_bump_or_constant_pain_is_999(text, expected):
+    assert category(text) == expected
+
+
+@pytest.mark.parametrize("text", ["he found my diazepam and had some, he is really drowsy",
+                                  "she found my sleeping pills and had some, shes gone sleepy"])
+def test_a_baby_drowsy_after_getting_at_a_drug_is_999(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["i had some methadone this morning and he is sleepy, is it ok to breastfeed",
+                                  "she had some calpol and is sleepy now"])
+def test_a_parents_own_dose_or_a_babys_calpol_beside_a_sleepy_baby_is_no_emergency(text):
+    assert category(text) != "emergency"
+
+
+def test_a_baby_cold_or_too_quiet_who_has_not_fed_for_a_day_is_999_not_only_neglect():
+    assert category("he is really quiet and cold and has not fed all day") == "emergency"
+    assert category("hes got a cold and not fed since yesterday") == "child_neglect"
