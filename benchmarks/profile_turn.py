@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import cProfile
 import contextlib
+import dataclasses
 import functools
 import logging
 import pstats
@@ -34,6 +35,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from benchmarks.__main__ import CONSENT_INTENTS, CONVERSATION_LENGTH
 from benchmarks.common import cpu_seconds, load_average, rasa, wait_ready
+from bot import supervisor
 from bot.config import get_settings
 from bot.evaluation.nlu import TEST_SET_DIR, load_examples
 
@@ -85,12 +87,12 @@ def turns(texts: List[str], rounds: int) -> Iterator[Tuple[str, str]]:
 
 @contextlib.contextmanager
 def action_server() -> Iterator[EndpointConfig]:
-    """The project's action server on a free port, for as long as the profile runs."""
+    """The project's action server (as `make run` starts it) on a free port, while the profile runs."""
     from tests.conftest import free_port
 
     port = free_port()
-    server = subprocess.Popen(rasa("run", "actions", "--actions", "actions", "--port", str(port)),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = supervisor.action_server(dataclasses.replace(get_settings(), actions_port=port)).command
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         asyncio.run(wait_ready(f"http://127.0.0.1:{port}/health", server))
         yield EndpointConfig(f"http://127.0.0.1:{port}/webhook")

@@ -204,14 +204,14 @@ def asked_if(parts: Sequence[Sentence], sign_start: int) -> bool:
     return not ONGOING & set(after_if)
 
 
-def broken_off(text: str, pleads: bool) -> bool:
+def broken_off(parts: Sequence[Sentence], pleads: bool) -> bool:
     """Whether a short message stops on the verb after the baby, as if cut off before the sign:
     "she stopped", "i think he just stopped"; with a plea ("please", or `pleads`: see
     matcher.is_urgent) also a bare "is", "has" or "keeps" ("help my son is"). Not a message that
     asks ("she stopped?"),
     nor one with more before the baby than panic (PANIC_OPENING): "hiccups then she stopped",
-    "finally she stopped", "yes he is" and "dont know where she is" are whole."""
-    parts = sentences(text)
+    "finally she stopped", "yes he is" and "dont know where she is" are whole. `parts` are the
+    message's `sentences`."""
     words = words_of(parts)
     if not words or len(words) > BROKEN_OFF_WORDS or any(s.asks for s in parts):
         return False

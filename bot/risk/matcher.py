@@ -617,7 +617,7 @@ def best_match(text: str, phrases: PhraseList) -> Tuple[Optional[PhraseMatch], C
         if split[0] and (match is None or _precedence(split[0]) < _precedence(match)):
             match, words, urgent = split
     if (match is None or match.category is not Category.EMERGENCY) and len(words) <= discourse.BROKEN_OFF_WORDS \
-            and discourse.broken_off(text, urgent):
+            and discourse.broken_off(parts, urgent):
         match = PhraseMatch(Category.EMERGENCY, BROKEN_OFF, 0, negated=False, hypothetical=False)
     return match, read_context(text, words, urgent)
 
