@@ -179,8 +179,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--show-lost", action="store_true", help="list the copies the working copy misses")
     args = parser.parse_args(argv)
-    root = get_settings().project_root
-    texts = labelled_texts(root)
+    settings = get_settings()
+    root = settings.project_root
+    texts = labelled_texts(root, settings.nlu_data_dir)
     current = phrase_list.load(root / PHRASES)
     originals = sorted({t.text for t in texts})
     emergencies = sorted({t.text for t in texts if t.expected == EMERGENCY})

@@ -29,7 +29,6 @@ from bot.risk.phrases import PhraseList
 from bot.training.phrase_check import PHRASES
 
 DEV_SETS = Path("tests/evaluation/risk_dev")
-NLU_DATA = Path("data/nlu")
 BLIND_NLU = TEST_SET_DIR / "blind.yml"
 NONE = Category.NONE.value
 
@@ -59,19 +58,25 @@ class Change:
         return "changed, still wrong"
 
 
-def labelled_texts(root: Path) -> List[Text]:
-    """Every labelled text except the blind sets', with the risk category it should get."""
-    texts = [Text(str(path.relative_to(root)), text, expected)
+def labelled_texts(root: Path, nlu_data_dir: Path) -> List[Text]:
+    """Every labelled text except the blind sets', with the risk category it should get; the NLU
+    examples come from `nlu_data_dir` (settings: NLU_DATA_DIR), the folder the model trains on."""
+    texts = [Text(_source(path, root), text, expected)
              for directory in (root / DEV_SETS, root / EXAMPLES_DIR)
              for path in example_files(directory)
              for text, expected in load_labelled(path)]
-    for directory in (root / NLU_DATA, root / TEST_SET_DIR):
+    for directory in (nlu_data_dir, root / TEST_SET_DIR):
         for path in sorted(directory.glob("*.yml")):
             if path.resolve() == (root / BLIND_NLU).resolve():
                 continue
-            texts += [Text(str(path.relative_to(root)), e.text, _category_value(e.intent))
+            texts += [Text(_source(path, root), e.text, _category_value(e.intent))
                       for e in load_examples(path)]
     return texts
+
+
+def _source(path: Path, root: Path) -> str:
+    """The file as a trainer names it: relative to the project, or whole when NLU_DATA_DIR is elsewhere."""
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def _category_value(intent: Optional[str]) -> str:
@@ -114,8 +119,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 if any text is no longer caught or newly flagged")
     args = parser.parse_args(argv)
-    root = get_settings().project_root
-    texts = labelled_texts(root)
+    settings = get_settings()
+    root = settings.project_root
+    texts = labelled_texts(root, settings.nlu_data_dir)
     changes = impact(texts, committed_list(root, args.base), phrase_list.load(root / PHRASES))
     print(report(changes, len(texts)))
     worse = [c for c in changes if c.kind in ("no longer caught", "newly flagged (false alarm)")]

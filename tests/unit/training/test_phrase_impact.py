@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import subprocess
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, load_settings
 from bot.evaluation.risk import TEST_SET
 from bot.risk.phrases import parse
 from bot.training.phrase_impact import BLIND_NLU, Text, committed_list, impact, labelled_texts
@@ -28,11 +28,20 @@ def test_a_new_false_alarm_is_named_as_one():
 
 
 def test_every_labelled_text_is_read_except_the_blind_sets():
-    sources = {t.source for t in labelled_texts(PROJECT_ROOT)}
+    sources = {t.source for t in labelled_texts(PROJECT_ROOT, load_settings({}).nlu_data_dir)}
     assert str(TEST_SET) not in sources and str(BLIND_NLU) not in sources
     assert "tests/evaluation/risk_dev/risk_dev_set_37.yml" in sources
     assert "data/risk/examples/set_31.yml" in sources
     assert "tests/evaluation/nlu/safer_sleep.yml" in sources
+    assert "data/nlu/risk.yml" in sources
+
+
+def test_the_nlu_examples_come_from_the_folder_the_settings_name(tmp_path):
+    (tmp_path / "risk.yml").write_text('version: "3.1"\nnlu:\n- intent: risk_emergency\n'
+                                       '  examples: |\n    - he has gone grey\n')
+    texts = labelled_texts(PROJECT_ROOT, load_settings({"NLU_DATA_DIR": str(tmp_path)}).nlu_data_dir)
+    assert Text(str(tmp_path / "risk.yml"), "he has gone grey", "emergency") in texts
+    assert not any(t.source.startswith("data/nlu/") for t in texts)
 
 
 def test_the_base_list_is_read_from_git_not_from_the_working_copy(tmp_path):
