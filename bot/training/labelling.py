@@ -20,7 +20,6 @@ from typing import Dict, List, Optional, Tuple
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-NLU_DIR = Path("data/nlu")
 # The labelled risk sets' benign messages under their intents (a second block for many intents).
 LOOK_ALIKES = "look_alikes.yml"
 _EXAMPLE_LINE = re.compile(r"^\s*-\s+(.*?)\s*$")
