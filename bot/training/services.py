@@ -7,7 +7,7 @@ import sys
 import tempfile
 from functools import partial
 from pathlib import Path
-from typing import Optional
+from typing import Dict, Optional
 
 from bot.config import Settings
 from bot.db.session import session_factory
@@ -42,11 +42,22 @@ def dashboard_promoter(settings: Settings) -> Promoter:
     return made
 
 
+def _child_environment(settings: Settings) -> Dict[str, str]:
+    """The environment of a child this module starts (`rasa train`, `python -m bot model register`).
+
+    The child reads its settings from its environment, and `settings` need not be this process's
+    (the dashboard's, or a test's built from a dict), so the folders the child uses are set from
+    them: the project, the registry, and var/ (where training keeps its embeddings). The rest is
+    this process's environment, which the child needs to run at all (PATH, HOME, and what the
+    Makefile exports, such as RASA_TELEMETRY_ENABLED=false)."""
+    return {**os.environ, "BOT_PROJECT_ROOT": str(settings.project_root),
+            "BOT_VAR_DIR": str(settings.var_dir), "MODEL_REGISTRY_DIR": str(settings.model_registry_dir)}
+
+
 def _measure_in_child(settings: Settings, model_file: Path) -> figures.Figures:
-    env = {**os.environ, "MODEL_REGISTRY_DIR": str(settings.model_registry_dir),
-           "BOT_PROJECT_ROOT": str(settings.project_root)}
     done = subprocess.run([sys.executable, "-m", "bot", "model", "register", str(model_file)],
-                          cwd=settings.project_root, env=env, capture_output=True, text=True)
+                          cwd=settings.project_root, env=_child_environment(settings),
+                          capture_output=True, text=True)
     entry = registry(settings).find_by_sha256(file_sha256(model_file))
     if done.returncode != 0 or entry is None:
         last_line = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1]
@@ -68,7 +79,8 @@ def train_model(settings: Settings, config: Path, data_dir: Optional[Path] = Non
     with tempfile.TemporaryDirectory(prefix="candidate-") as out:
         subprocess.run([rasa_executable(), "train", "--config", str(config), "--domain",
                         str(root / "domain.yml"), "--data", str(data_dir or root / "data"), "--out", out,
-                        "--fixed-model-name", "candidate"], cwd=root, check=True)
+                        "--fixed-model-name", "candidate"], cwd=root, env=_child_environment(settings),
+                       check=True)
         return register_model(settings, Path(out) / "candidate.tar.gz", source=trained_source(config),
                               data_dir=data_dir)
 
