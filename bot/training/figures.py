@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from bot.config import Settings
 from bot.evaluation import nlu, risk
@@ -91,13 +91,17 @@ def measure(settings: Settings, model_file: Path) -> Figures:
     return from_reports(asdict(intent_report), asdict(risk_report))
 
 
-def evaluated_model_file(reports_dir: Path) -> Optional[Path]:
-    """The model file the last `make evaluate` measured (None in reports written before they said)."""
-    named = json.loads((reports_dir / "nlu_evaluation.json").read_text()).get("model_file")
-    return Path(named) if named else None
+class Evaluation(NamedTuple):
+    """The last `make evaluate` (var/reports/): its figures, and the model file it measured (None in
+    reports written before they said)."""
+
+    figures: Figures
+    model_file: Optional[Path]
 
 
-def from_evaluation_files(reports_dir: Path) -> Figures:
-    """The figures of the last `make evaluate` (var/reports/)."""
-    return from_reports(json.loads((reports_dir / "nlu_evaluation.json").read_text()),
-                        json.loads((reports_dir / "risk_evaluation.json").read_text()))
+def last_evaluation(reports_dir: Path) -> Evaluation:
+    """The last `make evaluate`, reading each of its two reports once."""
+    intent_report = json.loads((reports_dir / "nlu_evaluation.json").read_text())
+    named = intent_report.get("model_file")
+    return Evaluation(from_reports(intent_report, json.loads((reports_dir / "risk_evaluation.json").read_text())),
+                      Path(named) if named else None)

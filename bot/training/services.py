@@ -108,8 +108,8 @@ def evaluation_subject(settings: Settings) -> report.Subject:
     """The last `make evaluate` (var/reports/), under the name of the model file it measured,
     compared with the model in service if that is a different model."""
     reports = settings.var_dir / "reports"
-    measured = figures.from_evaluation_files(reports)
-    model_file = figures.evaluated_model_file(reports) or settings.model_path
+    measured, named = figures.last_evaluation(reports)
+    model_file = named or settings.model_path
     live = in_service(settings)
     title = f"{model_file.name} as of the last make evaluate"
     if live is None or (model_file.is_file() and live.sha256 == file_sha256(model_file)):

@@ -30,7 +30,7 @@ def write_reports(reports_dir) -> None:
 
 def test_figures_read_back_from_make_evaluate_reports_count_the_confusion_matrix(tmp_path):
     write_reports(tmp_path)
-    measured = figures_module.from_evaluation_files(tmp_path)
+    measured = figures_module.last_evaluation(tmp_path).figures
     rows, columns, counts = measured.confusion()
     assert rows == ["goodbye", "greet"] and columns == ["goodbye", "greet", "nlu_fallback"]
     assert counts == {("greet", "greet"): 2, ("goodbye", "goodbye"): 1, ("goodbye", "nlu_fallback"): 1}
@@ -40,7 +40,7 @@ def test_figures_read_back_from_make_evaluate_reports_count_the_confusion_matrix
 
 def test_the_report_shows_every_figure_escapes_messages_and_flags_a_worse_category(tmp_path):
     write_reports(tmp_path)
-    measured = figures_module.from_evaluation_files(tmp_path)
+    measured = figures_module.last_evaluation(tmp_path).figures
     html = page(Subject("candidate", measured, "model live-1 (in service)", figures()))
     for needed in ("Would be refused", "unsafe_sleep recall 0.000 is below the live model&#39;s 1.000",
                    "<th scope=\"row\">greet</th><td>1.00</td><td>1.00</td><td>1.00</td><td>2</td>",
@@ -58,7 +58,7 @@ def test_a_report_without_a_live_model_applies_only_the_emergency_rule():
 
 def test_the_confusion_plot_uses_no_inline_styles_so_the_dashboard_policy_allows_it(tmp_path):
     write_reports(tmp_path)
-    svg = str(confusion_svg(figures_module.from_evaluation_files(tmp_path)))
+    svg = str(confusion_svg(figures_module.last_evaluation(tmp_path).figures))
     assert "style" not in svg and "<script" not in svg
     assert svg.count("<rect") == 2 * 3
 
