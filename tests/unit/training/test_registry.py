@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from bot.config import PROJECT_ROOT
 from bot.training import data_version
 from bot.training.registry import Registry
 from tests.unit.training.helpers import figures
@@ -80,6 +82,13 @@ def test_the_hash_changes_with_the_source_of_the_projects_own_components(tmp_pat
     (tmp_path / "bot" / "cli.py").write_text("# outside the components' packages\n")
     classifier.write_text("WEIGHT = 1\n")
     assert data_version.inputs_hash(tmp_path) == before
+
+
+def test_make_and_the_data_hash_take_the_components_source_from_the_same_folders():
+    """make retrains when a file in these folders changes, the registry when their hash does."""
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    [folders] = re.findall(r"^TRAINING_CODE := (.*)$", makefile, re.MULTILINE)
+    assert tuple(folders.split()) == data_version.TRAINING_CODE
 
 
 def test_the_data_version_outside_git_has_no_commit(tmp_path):
