@@ -13,7 +13,10 @@ Benign messages have no intent label in the sets, so they are not added here: th
 each under the intent that answers it, are in data/nlu/look_alikes.yml. Without them the
 disclosures alone raised false alarms (README "Quality gates").
 
-A text already in data/nlu is not added again, so a set never contradicts an NLU example.
+A text already in data/nlu is not added again, so a set never contradicts an NLU example. To know
+those texts without reading data/nlu a second time, this importer is the only one config.yml
+names: it is Rasa's file importer (config, domain, stories, NLU files) with the disclosures added
+to the NLU data that importer loaded.
 """
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ from bot.risk.examples import EXAMPLES_DIR, load_directory
 
 
 class RiskExamplesImporter(TrainingDataImporter):
-    """Adds NLU examples only; domain, stories and config come from Rasa's own file importer."""
+    """Rasa's file importer, whose NLU data also holds the sets' disclosures."""
 
     def __init__(self, config_file: Optional[Text] = None, domain_path: Optional[Text] = None,
                  training_data_paths: Optional[Union[List[Text], Text]] = None,
@@ -43,22 +46,24 @@ class RiskExamplesImporter(TrainingDataImporter):
         self.files = RasaFileImporter(config_file, domain_path, training_data_paths)
 
     def get_nlu_data(self, language: Optional[Text] = "en") -> TrainingData:
-        known = _normalised_texts(self.files.get_nlu_data(language))
-        return TrainingData(disclosure_examples(self.directory, known))
+        files = self.files.get_nlu_data(language)
+        return files.merge(TrainingData(disclosure_examples(self.directory, _normalised_texts(files))))
 
     def get_domain(self) -> Domain:
-        return Domain.empty()
+        return self.files.get_domain()
 
     def get_stories(self, exclusion_percentage: Optional[int] = None) -> StoryGraph:
-        return StoryGraph([])
+        return self.files.get_stories(exclusion_percentage)
 
     def get_conversation_tests(self) -> StoryGraph:
-        return StoryGraph([])
+        return self.files.get_conversation_tests()
 
     def get_config(self) -> Dict:
-        return {}
+        return self.files.get_config()
 
     def get_config_file_for_auto_config(self) -> Optional[Text]:
+        """None, as Rasa gave for the two importers this one replaced: config.yml is used as
+        written, never completed and rewritten by Rasa's auto-config."""
         return None
 
 
