@@ -74,6 +74,16 @@ BETWEEN_BABY_AND_VERB = frozenset({"just", "is", "has", "suddenly"})
 PANIC_OPENING = frozenset({"i", "think", "help", "please", "god", "omg", "my", "our", "the", "no", "quick"})
 
 
+# A plea for the baby and nothing else ("pls help baby", "someone help my son"): a parent who
+# can only type that much. A lone "HELP" is left out on purpose (README: the SMS carrier keyword,
+# answered with 999 and 111 first), and so is any message with a word beyond panic, a plea, a
+# need and the baby: "help baby sleep", "help with baby" and "can you help my baby" ask for advice.
+PLEA_WORDS = frozenset({"help", "sos"})
+PLEADED_FOR = frozenset({"baby", "son", "daughter", "boy", "girl", "newborn", "grandson", "granddaughter"})
+AROUND_A_PLEA = PANIC_OPENING | frozenset({"please", "someone", "somebody", "me", "needs", "need",
+                                           "now", "quick", "urgent", "oh"})
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence's words, where they start in the whole message, and whether it asks."""
@@ -223,3 +233,16 @@ def broken_off(parts: Sequence[Sentence], pleads: bool) -> bool:
     while baby >= 0 and words[baby] in BETWEEN_BABY_AND_VERB:
         baby -= 1
     return baby >= 0 and words[baby] in BABY_SUBJECTS and set(words[:baby]) <= PANIC_OPENING
+
+
+def plea_for_baby(parts: Sequence[Sentence]) -> bool:
+    """Whether a short message is only a plea for help for the baby: "pls help baby", "help my
+    baby!!", "someone help my son". It names no sign, yet nobody asks that way for advice, and a
+    999 said in vain is the lesser error. Not a message that asks ("help my baby?"), nor one with
+    any other word (see AROUND_A_PLEA). `parts` are the message's `sentences`."""
+    words = words_of(parts)
+    if not words or len(words) > BROKEN_OFF_WORDS or any(s.asks for s in parts):
+        return False
+    present = set(words)
+    return bool(present & PLEA_WORDS) and bool(present & PLEADED_FOR) \
+        and present <= PLEA_WORDS | PLEADED_FOR | AROUND_A_PLEA

@@ -143,6 +143,8 @@ NOT_A_PLEA_AFTER = frozenset({"a", "her", "him", "them", "with", "for", "out"})
 
 # What a broken-off message (discourse.broken_off) is matched as: no phrase, its shape.
 BROKEN_OFF = "(message broken off after the baby's verb)"
+# What a bare plea for the baby (discourse.plea_for_baby) is matched as.
+PLEA_FOR_BABY = "(a plea for the baby and nothing else)"
 
 
 @dataclass(frozen=True)
@@ -608,7 +610,8 @@ def best_match(text: str, phrases: PhraseList) -> Tuple[Optional[PhraseMatch], C
     """The asserted match that matters most (if any), and the message's context. A word that may
     be two run together is read apart only if that finds a match of a category that matters more
     (see `_run_together`): a split can raise a verdict, never lower one. A short message broken off
-    on the verb after the baby ("she stopped") is an emergency with no phrase (discourse.broken_off)."""
+    on the verb after the baby ("she stopped") or only pleading for the baby ("pls help baby") is
+    an emergency with no phrase (`_by_shape`)."""
     index = index_of(phrases)
     parts = discourse.sentences(text)
     match, words, urgent = _best_in(parts, index)
@@ -616,10 +619,19 @@ def best_match(text: str, phrases: PhraseList) -> Tuple[Optional[PhraseMatch], C
         split = _best_in(apart, index)
         if split[0] and (match is None or _precedence(split[0]) < _precedence(match)):
             match, words, urgent = split
-    if (match is None or match.category is not Category.EMERGENCY) and len(words) <= discourse.BROKEN_OFF_WORDS \
-            and discourse.broken_off(parts, urgent):
-        match = PhraseMatch(Category.EMERGENCY, BROKEN_OFF, 0, negated=False, hypothetical=False)
+    if match is None or match.category is not Category.EMERGENCY:
+        match = _by_shape(parts, words, urgent) or match
     return match, read_context(text, words, urgent)
+
+
+def _by_shape(parts: Sequence[Sentence], words: Sequence[str], urgent: bool) -> Optional[PhraseMatch]:
+    """An emergency told by the message's shape rather than by a phrase: broken off on the verb
+    after the baby ("she stopped"), or a plea for the baby and nothing else ("pls help baby")."""
+    if len(words) > discourse.BROKEN_OFF_WORDS:
+        return None
+    label = BROKEN_OFF if discourse.broken_off(parts, urgent) \
+        else PLEA_FOR_BABY if discourse.plea_for_baby(parts) else None
+    return PhraseMatch(Category.EMERGENCY, label, 0, negated=False, hypothetical=False) if label else None
 
 
 def _best_in(parts: Sequence[Sentence], index: ListIndex) -> Tuple[Optional[PhraseMatch], List[str], bool]:

@@ -160,3 +160,15 @@ def test_a_short_message_broken_off_on_the_verb_after_the_baby_is_an_emergency(t
                                   "the rash went on for a day then it just stopped and he is fine"])
 def test_a_message_told_whole_that_ends_on_a_verb_is_not_broken_off(text):
     assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", ["pls help baby", "help my baby!!", "someone help my son", "baby help",
+                                  "plz hlp my bby", "my baby needs help"])
+def test_a_short_plea_for_the_baby_and_nothing_else_is_an_emergency(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["HELP", "help me", "help baby sleep", "help with baby", "can you help my baby",
+                                  "help my baby?", "i need help with my baby", "help my baby sleep through"])
+def test_a_lone_help_or_a_plea_for_advice_about_the_baby_is_not_a_plea_for_the_baby(text):
+    assert category(text) == "none"
