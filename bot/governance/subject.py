@@ -36,7 +36,7 @@ from bot.governance import cases, conversations
 from bot.governance.identity import Subject, find_subject
 from bot.messaging.contacts import as_utc
 
-# How long erasure waits for the inbox worker to finish a message of this parent (PostgreSQL).
+# How long erasure waits for the inbox worker to finish a message of this parent.
 LOCK_WAIT_SECONDS = 30.0
 
 
@@ -195,12 +195,10 @@ def _inbox_paused(sessions: sessionmaker, subject: Subject) -> Iterator[None]:
     """Hold the inbox worker's per-parent locks, so no message of this parent is being answered,
     its events written back, while their records are deleted.
 
-    On PostgreSQL these are advisory locks, shared by every process. On SQLite they are an
-    in-process set, and this command runs in its own process: there the pause excludes nothing,
-    and the bot may be answering this parent meanwhile. SQLite still lets one transaction write
-    at a time, and a message being answered is still pending, so it is kept with its contact
-    (`_keep_pending`), but the events of that turn may be written after the conversation was
-    deleted: they remain, as the start of a new conversation. Stop the bot first to rule that out."""
+    This command runs in its own process; the locks (`bot.db.locks`: advisory locks on PostgreSQL,
+    record locks on a file beside the database on SQLite) exclude across processes, so the running
+    bot leaves the parent's messages pending meanwhile (they are kept, `_keep_pending`) and answers
+    them afterwards, in a new conversation."""
     locks = KeyLocks(sessions.kw["bind"], INBOX)
     try:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
