@@ -108,6 +108,8 @@ async def handle_all(model: Path, actions: EndpointConfig, texts: List[str], rou
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
+    from bot.dialogue import action_result_schema, graph_runner  # noqa: F401  (as in the Rasa server)
+
     # Rasa's server logs at INFO; left alone, in-process Rasa logs every step at DEBUG.
     configure_logging_and_warnings(logging.INFO)
     configure_structlog(logging.INFO)

@@ -36,6 +36,7 @@ from bot.db import locks
 from bot.db.messaging import InboundMessage
 from bot.db.session import engine_for, session_factory
 from bot.dialogue import action_result_schema  # noqa: F401  (installs the faster action-result check)
+from bot.dialogue import graph_runner  # noqa: F401  (installs the sequential graph runner)
 from bot.gc_freeze import FreezeAfterEachModel
 from bot.messaging import inbox, outbox
 from bot.messaging.pseudonym import load_secret
