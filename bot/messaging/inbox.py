@@ -7,7 +7,7 @@ each with `finish`, which commits the replies to the outbox and the processed ma
 
 Claiming is per parent: one worker, in whichever replica, handles one parent's messages one at a
 time. `claim` takes the parent's lock (`bot.db.locks`: a PostgreSQL advisory lock shared by every
-replica, or an in-process set on SQLite) and only then reads which message is the parent's oldest
+replica, or a lock on a file beside the database on SQLite) and only then reads which message is the parent's oldest
 pending one, so a message another replica finished a moment ago is never taken again.
 """
 from __future__ import annotations
