@@ -168,9 +168,7 @@ class OutboxSender:
         api = TwilioApi(self.settings, self.request_timeout)
         loop = asyncio.get_running_loop()
         try:
-            while not await self._settled(api):
-                await asyncio.sleep(POLL_SECONDS)
-            self._api = api
+            await self.begin_sending(api)
             checked = loop.time()
             while True:
                 if loop.time() - checked > ORPHAN_CHECK_SECONDS:
@@ -185,6 +183,14 @@ class OutboxSender:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await api.close()
+
+    async def begin_sending(self, api: TwilioApi) -> None:
+        """Settle what is in doubt, trying again until Twilio answers, then send through `api`: from
+        then on the inbox worker claims replies for this sender (`claim_in`). Nothing goes out
+        before that first pass, so a reply a dead process may have sent is not sent again."""
+        while not await self._settled(api):
+            await asyncio.sleep(POLL_SECONDS)
+        self._api = api
 
     def _spawn(self, api: TwilioApi, row: OutboundMessage, decision: Plan) -> None:
         task = asyncio.create_task(self._send_all(api, row, decision))
