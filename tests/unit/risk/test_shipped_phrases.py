@@ -225,3 +225,27 @@ def test_a_parents_own_dose_or_a_babys_calpol_beside_a_sleepy_baby_is_no_emergen
 def test_a_baby_cold_or_too_quiet_who_has_not_fed_for_a_day_is_999_not_only_neglect():
     assert category("he is really quiet and cold and has not fed all day") == "emergency"
     assert category("hes got a cold and not fed since yesterday") == "child_neglect"
+
+
+@pytest.mark.parametrize("text", ["on the phone to 999 they said keep him on his side what do i do while i wait",
+                                  "999 said to keep her on her side, what else can i do",
+                                  "waiting for the ambulance, what do i do till it gets here",
+                                  "the paramedics are on their way"])
+def test_a_999_call_or_an_ambulance_already_under_way_is_an_emergency_without_a_sign(text):
+    assert category(text) == "emergency"
+
+
+def test_asking_when_to_call_999_is_no_call_under_way():
+    assert category("when should i call 999 for a temperature") == "none"
+
+
+@pytest.mark.parametrize("text", ["he fell out the upstairs window onto the patio",
+                                  "she fell out of the bedroom window", "my son fell off the balcony"])
+def test_a_baby_fallen_from_a_window_or_balcony_is_999_without_a_sign_after(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["his dummy fell out of the window", "he nearly fell out of the window",
+                                  "she fell asleep looking out the window"])
+def test_a_thing_fallen_from_a_window_or_a_baby_nearly_fallen_is_no_emergency(text):
+    assert category(text) == "none"
