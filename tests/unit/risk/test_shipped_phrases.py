@@ -249,3 +249,44 @@ def test_a_baby_fallen_from_a_window_or_balcony_is_999_without_a_sign_after(text
                                   "she fell asleep looking out the window"])
 def test_a_thing_fallen_from_a_window_or_a_baby_nearly_fallen_is_no_emergency(text):
     assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "no rise and fall in his chest",
+    "her chest is completely still and shes a strange colour",
+    "he got tangled in the cord of the monitor and its round his neck",
+    "found her face down in the paddling pool",
+    "high pitched cry and the soft spot on his head is bulging and he wont feed",
+    "spots that wont go when i roll a glass over them and hes burning up",
+    "no wet nappy since yesterday morning and his soft spot is sunken and hes so sleepy",
+    "she's silent and clawing at her throat",
+    "something's stuck she cant cry or cough just waving her arms",
+    "cut his hand on a knife and its spurting blood",
+    "her finger got trapped in the door and its hanging off",
+    "the dog bit her face theres loads of blood and a big gash",
+])
+def test_emergency_signs_the_model_alone_caught_are_named_by_the_phrase_layer_too(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["been getting pains all night every couple of minutes and nobody in this house knows im pregnant",
+                                  "the baby just slid out in the shower and im on my own",
+                                  "my daughter is in labour and none of us knew"])
+def test_labour_told_by_its_pace_or_a_birth_nobody_knew_of_is_999(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "his chest is still a bit wheezy",
+    "is it safe to have an amber necklace round her neck",
+    "he loves lying face down in the bath kicking",
+    "her soft spot bulges when she cries, is that normal",
+    "the spots faded when i did the glass test",
+    "she had a dry nappy this morning but fed well",
+    "his tooth is hanging off a thread lol",
+    "the dog bit his toy",
+    "i watched one born every minute on my own last night",
+    "my cousin didnt know she was pregnant until she went into labour, how is that even possible",
+])
+def test_look_alikes_of_the_signs_the_model_alone_caught_are_no_emergency(text):
+    assert category(text) == "none"
