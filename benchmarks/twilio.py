@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlencode
@@ -34,6 +34,7 @@ import aiohttp
 from twilio.request_validator import RequestValidator
 
 from benchmarks.common import cpu_seconds, load_average, rasa, stop_process, summary, wait_ready
+from bot import supervisor
 from bot.config import get_settings
 from bot.db.migrate import upgrade
 from bot.evaluation.nlu import TEST_SET_DIR, load_examples
@@ -157,7 +158,7 @@ async def measure(contender: Contender, stub: TwilioStub, corpus: List[str], log
     port = free_port()
     stack = contextlib.ExitStack()
     with open(log, "w") as output:
-        actions = subprocess.Popen(rasa("run", "actions", "--actions", "actions", "--port", contender.env["ACTIONS_PORT"]),
+        actions = subprocess.Popen(action_server_command(int(contender.env["ACTIONS_PORT"])),
                                    env=contender.env, stdout=output, stderr=subprocess.STDOUT)
         stack.callback(stop_process, actions)
         process = subprocess.Popen([*contender.command, "--port", str(port)], env=contender.env,
@@ -176,6 +177,11 @@ async def measure(contender: Contender, stub: TwilioStub, corpus: List[str], log
     finally:
         stop_process(process)
         stack.close()
+
+
+def action_server_command(port: int) -> List[str]:
+    """The project's action server as `make run` starts it, on `port`."""
+    return supervisor.action_server(replace(get_settings(), actions_port=port)).command
 
 
 def contenders(bench_dir: Path, stub: TwilioStub) -> List[Contender]:
