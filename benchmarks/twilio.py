@@ -221,6 +221,7 @@ def print_table(ours: Contender, stock: Contender) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     bench_dir = get_settings().var_dir / "bench"
+    bench_dir.mkdir(parents=True, exist_ok=True)  # run alone on a new clone, nothing has made it
     corpus = texts()
     with TwilioStub() as stub:
         ours, stock = contenders(bench_dir, stub)
