@@ -290,3 +290,23 @@ def test_labour_told_by_its_pace_or_a_birth_nobody_knew_of_is_999(text):
 ])
 def test_look_alikes_of_the_signs_the_model_alone_caught_are_no_emergency(text):
     assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", ["gave birth on my own just now, bleeding loads",
+                                  "just had the baby in the bathroom nobody else here",
+                                  "found her with the blanket over her face she is limp",
+                                  "the baby is so sleepy i cant get him to open his eyes at all",
+                                  "i think i gave him a double dose of calpol and hes really drowsy"])
+def test_a_birth_alone_a_covered_face_eyes_that_will_not_open_or_a_medicine_overdose_with_a_sign_is_999(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["binged last night while i had the baby on my own",
+                                  "read a news story about a girl who gave birth alone, so sad",
+                                  "i gave birth on my own 3 years ago and it was fine",
+                                  "had the baby in the bathroom at the birth centre with the midwife",
+                                  "can i put a blanket over his face in the pram for shade? he gets pale in the sun",
+                                  "gave her calpol instead of nurofen and she is sleepy now",
+                                  "i can not get him to open his mouth for the spoon"])
+def test_minding_a_baby_alone_a_birth_long_past_or_attended_shade_or_the_other_medicine_is_no_emergency(text):
+    assert category(text) == "none"
