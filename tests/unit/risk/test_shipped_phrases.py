@@ -271,9 +271,14 @@ def test_emergency_signs_the_model_alone_caught_are_named_by_the_phrase_layer_to
 
 @pytest.mark.parametrize("text", ["been getting pains all night every couple of minutes and nobody in this house knows im pregnant",
                                   "the baby just slid out in the shower and im on my own",
-                                  "my daughter is in labour and none of us knew"])
+                                  "my daughter is in labour and nobody in this house knows"])
 def test_labour_told_by_its_pace_or_a_birth_nobody_knew_of_is_999(text):
     assert category(text) == "emergency"
+
+
+def test_noone_typed_for_no_one_is_still_read_apart_beside_a_labour():
+    """A phrase word within a slip of "noone" ("none") would keep it from being read as "no one"."""
+    assert category("i can see the head and theres noone here") == "emergency"
 
 
 @pytest.mark.parametrize("text", [
