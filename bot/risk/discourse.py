@@ -80,8 +80,7 @@ PANIC_OPENING = frozenset({"i", "think", "help", "please", "god", "omg", "my", "
 # need and the baby: "help baby sleep", "help with baby" and "can you help my baby" ask for advice.
 PLEA_WORDS = frozenset({"help", "sos"})
 PLEADED_FOR = frozenset({"baby", "son", "daughter", "boy", "girl", "newborn", "grandson", "granddaughter"})
-AROUND_A_PLEA = PANIC_OPENING | frozenset({"please", "someone", "somebody", "me", "needs", "need",
-                                           "now", "quick", "urgent", "oh"})
+AROUND_A_PLEA = PANIC_OPENING | frozenset({"someone", "somebody", "me", "needs", "need", "now", "urgent", "oh"})
 
 
 @dataclass(frozen=True)
