@@ -2,11 +2,15 @@
 
 Its reads and writes are Core statements built once (bot/storage/tracker_store.py) instead of
 Rasa's ORM queries; these tests hold them to Rasa's own store on the same database, on SQLite
-and PostgreSQL: the same rows written, the same tracker read back, only new events inserted.
+and PostgreSQL: the same rows written, the same tracker read back, only new events inserted;
+and, unlike Rasa's, without stopping the event loop while the database is slow.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -90,3 +94,42 @@ def test_reading_returns_what_rasas_store_returns_for_the_latest_session_and_for
 def test_an_unknown_conversation_reads_as_none(stores):
     ours, _ = stores
     assert asyncio.run(ours.retrieve("nobody")) is None
+
+
+@contextlib.contextmanager
+def events_table_held(store, seconds: float):
+    """Another connection holds the events table against writers for `seconds`, then lets go."""
+    if store.engine.dialect.name == "sqlite":
+        holder = sqlite3.connect(store.engine.url.database, isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN EXCLUSIVE")
+        release = lambda: (holder.execute("ROLLBACK"), holder.close())  # noqa: E731
+    else:
+        holder = store.engine.raw_connection()
+        holder.cursor().execute("LOCK TABLE events IN EXCLUSIVE MODE")
+        release = lambda: (holder.rollback(), holder.close())  # noqa: E731
+    timer = threading.Timer(seconds, release)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.join()
+
+
+def test_other_parents_are_served_while_a_save_waits_for_the_database(stores):
+    """A save waiting on the database (here a table lock held for 0.5 s) must not stop the event
+    loop: every other parent's webhook, turn and reply runs in it. Rasa's own store waits in it."""
+    ours, _ = stores
+
+    async def loop_ticks_during_save() -> int:
+        ticks = 0
+        saving = asyncio.ensure_future(ours.save(first_session("parent-a")))
+        while not saving.done():
+            await asyncio.sleep(0.01)
+            ticks += 1
+        await saving
+        return ticks
+
+    with events_table_held(ours, 0.5):
+        ticks = asyncio.run(loop_ticks_during_save())
+    assert ticks >= 20
+    assert len(rows(ours)) == len(first_session("parent-a").events)
