@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import time
 import uuid
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +13,17 @@ import sqlalchemy as sa
 from bot.config import get_settings
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def eventually(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    """True as soon as `condition()` holds (polled every 50 ms), False if it still does not after
+    `seconds`: for what another process or thread does a moment later."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def free_port() -> int:

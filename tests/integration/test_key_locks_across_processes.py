@@ -15,6 +15,7 @@ from bot.db.locks import INBOX, OUTBOX, KeyLocks, key_hash
 from bot.db.messaging import Contact
 from bot.db.session import engine_for
 from bot.governance import subject
+from tests.conftest import eventually
 from tests.integration.governance_helpers import (  # noqa: F401 (sessions is a fixture)
     NOW, SECRET, count, parent_writes, save_conversation, sessions, tracker_events)
 from tests.integration.key_locks_process import OtherProcess
@@ -38,17 +39,6 @@ def inbox_locks(database_url) -> Iterator[KeyLocks]:
     locks.close()
 
 
-def eventually(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
-    """PostgreSQL ends a killed client's session when it reads the closed socket, a moment later;
-    the kernel drops a dead process's file locks as it exits."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def release_later(seconds: float, release: Callable[[], None]) -> None:
     """The other process finishes its turn `seconds` from now, while this one waits in erase."""
     timer = threading.Timer(seconds, release)
@@ -68,6 +58,8 @@ def test_a_key_held_by_a_process_killed_with_sigkill_is_free_to_take(other_proce
     assert other_process.try_acquire(INBOX, "sms-a")
     assert not inbox_locks.try_acquire("sms-a")
     other_process.kill()
+    # A moment later: PostgreSQL ends the session when it reads the closed socket; the kernel drops
+    # a dead process's file locks as it exits.
     assert eventually(lambda: inbox_locks.try_acquire("sms-a"))
 
 

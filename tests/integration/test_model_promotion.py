@@ -26,6 +26,7 @@ from bot.db.session import session_factory
 from bot.db.migrate import upgrade
 from bot.training import services
 from bot.training.rasa_models import ModelLoadError, Reload
+from tests.conftest import eventually
 from tests.dashboard.helpers import add_staff
 from tests.integration.running_bot import start_bot
 
@@ -96,7 +97,11 @@ def test_promotion_switches_the_running_server_without_dropping_messages_and_rol
     texting = threading.Thread(target=parent_keeps_texting)
     texting.start()
     try:
+        # Texting before the switch and answered after it, whichever way the timing falls.
+        assert eventually(lambda: replies, seconds=30)
         outcome = promoter.promote(candidate.model_id, by=world["admin"], override_reason=OVERRIDE)
+        answered = len(replies)
+        assert eventually(lambda: len(replies) > answered, seconds=30)
     finally:
         stop.set()
         texting.join(timeout=60)
