@@ -4,10 +4,10 @@ Parents text at 3 a.m. with fast thumbs. Every emergency among the labelled text
 sets (the risk training and development sets, the NLU examples and the held-out NLU sets less
 `blind.yml`; the same texts `bot.training.phrase_impact` reads) that the phrase layer catches as
 written, by both versions compared, is mistyped one way at a time: two neighbouring letters
-swapped, one letter dropped, one doubled, one space lost ("hesblue"), "-ing" typed "-in", a word or
-two in text-speak, punctuation and capitals gone. Each kind makes one copy per text (seeded from
-the seed, the kind and the text, so every run and both versions get the same copies; a kind that
-cannot change a text makes none). The table counts the copies the phrase layer no longer calls an
+swapped, one letter dropped, one doubled, two of these in one word, one space lost ("hesblue"),
+"-ing" typed "-in", a word or two in text-speak, punctuation and capitals gone. Each kind makes one
+copy per text (seeded from the seed, the kind and the text, so every run and both versions get the
+same copies; a kind that cannot change a text makes none). The table counts the copies the phrase layer no longer calls an
 emergency, with the code and phrases of `--base` (default HEAD, extracted with `git archive`, run
 in a subprocess) and with the working copy. Then every labelled text, benign ones included, is read
 by both, and each whose verdict changes is listed as `phrase_impact` lists it. Only the phrase
@@ -64,29 +64,56 @@ def _retyped(text: str, found: Optional[re.Match], word: str) -> str:
     return text if found is None else text[:found.start()] + word + text[found.end():]
 
 
+def _swapped(word: str, rng: random.Random) -> str:
+    """Two neighbouring letters that differ, swapped ("bule"); the word itself if none differ."""
+    at = [i for i in range(len(word) - 1) if word[i] != word[i + 1]]
+    if not at:
+        return word
+    i = rng.choice(at)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+
+
+def _dropped(word: str, rng: random.Random) -> str:
+    i = rng.randrange(len(word))
+    return word[:i] + word[i + 1:]
+
+
+def _doubled(word: str, rng: random.Random) -> str:
+    i = rng.randrange(len(word))
+    return word[:i + 1] + word[i:]
+
+
+def _slipped_word(text: str, rng: random.Random, fits: Callable[[str], bool],
+                  slip: Callable[[str, random.Random], str]) -> str:
+    found = _pick_word(text, rng, fits)
+    return _retyped(text, found, slip(found.group(), rng) if found else "")
+
+
 def swap_neighbours(text: str, rng: random.Random) -> str:
-    found = _pick_word(text, rng, lambda w: any(a != b for a, b in zip(w, w[1:])))
-    if found is None:
-        return text
-    word = found.group()
-    i = rng.choice([i for i in range(len(word) - 1) if word[i] != word[i + 1]])
-    return _retyped(text, found, word[:i] + word[i + 1] + word[i] + word[i + 2:])
+    return _slipped_word(text, rng, lambda w: any(a != b for a, b in zip(w, w[1:])), _swapped)
 
 
 def drop_letter(text: str, rng: random.Random) -> str:
-    found = _pick_word(text, rng, lambda w: len(w) > 1)
-    if found is None:
-        return text
-    i = rng.randrange(len(found.group()))
-    return _retyped(text, found, found.group()[:i] + found.group()[i + 1:])
+    return _slipped_word(text, rng, lambda w: len(w) > 1, _dropped)
 
 
 def double_letter(text: str, rng: random.Random) -> str:
-    found = _pick_word(text, rng, lambda w: True)
-    if found is None:
-        return text
-    i = rng.randrange(len(found.group()))
-    return _retyped(text, found, found.group()[:i + 1] + found.group()[i:])
+    return _slipped_word(text, rng, lambda w: True, _doubled)
+
+
+TWO_SLIPS_IN = 6  # letters a word needs to be given two slips: a shorter one is barely left
+
+
+def _twice_slipped(word: str, rng: random.Random) -> str:
+    for _ in range(2):
+        word = rng.choice((_swapped, _dropped, _doubled))(word, rng)
+    return word
+
+
+def two_slips_in_a_word(text: str, rng: random.Random) -> str:
+    """Two slips, each a swap, a dropped or a doubled letter, in one word of TWO_SLIPS_IN letters or
+    more ("reething", "brethign"): hurried thumbs do not stop at one."""
+    return _slipped_word(text, rng, lambda w: len(w) >= TWO_SLIPS_IN, _twice_slipped)
 
 
 def lose_space(text: str, rng: random.Random) -> str:
@@ -131,6 +158,7 @@ SLIPS: Dict[str, Callable[[str, random.Random], str]] = {
     "two letters swapped": swap_neighbours,
     "a letter dropped": drop_letter,
     "a letter doubled": double_letter,
+    "two slips in one word": two_slips_in_a_word,
     "a space lost": lose_space,
     '"-ing" typed "-in"': ing_as_in,
     "text-speak": text_speak,

@@ -20,3 +20,11 @@ def test_text_speak_replaces_a_written_out_word_and_a_kind_that_cannot_apply_lea
     typed = mistyped("he is not breathing", "text-speak", seed=1)
     assert typed != "he is not breathing" and normalise(typed) == ["he", "is", "not", "breathing"]
     assert mistyped("BLUE", '"-ing" typed "-in"', seed=1) == "BLUE"
+
+
+def test_two_slips_land_in_one_long_word_and_leave_the_rest_of_the_text_alone():
+    text = "oh no hes not breathing"
+    typed = mistyped(text, "two slips in one word", seed=1)
+    assert typed.startswith("oh no hes not ") and typed != text
+    assert abs(len(typed) - len(text)) <= 2
+    assert mistyped("he is not ok", "two slips in one word", seed=1) == "he is not ok"  # no word long enough
