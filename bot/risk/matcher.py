@@ -18,9 +18,9 @@ from typing import AbstractSet, Dict, FrozenSet, Iterable, Iterator, List, Mappi
 from bot.risk import discourse
 from bot.risk.categories import PRECEDENCE, Category
 from bot.risk.discourse import Sentence
-from bot.risk.normalise import SLIPS_FROM, normalise, slips
+from bot.risk.normalise import normalise, slips
 from bot.risk.phrases import Entry, Phrase, PhraseList
-from bot.risk.words import is_word, real_words
+from bot.risk.words import is_word, real_words, taken_as_typed
 
 MAX_GAP = 2
 CONTEXT_WINDOW = 2  # words just before a match that can negate it ("would never", "do not")
@@ -178,10 +178,11 @@ def words_match(word: str, target: str) -> bool:
 
 
 def _letter_dropped(word: str, target: str) -> bool:
-    """`target` (SLIPS_FROM letters or more) with one letter left out, its first included ("bue",
-    "lmp", "reathing"), when what was typed is not a real word: "lip" is never "limp", nor "bat"
-    "bath". Edits otherwise keep the first letter and spare short words (see `_close`)."""
-    return len(word) == len(target) - 1 and word in _dropped(target) and not is_word(word)
+    """`target` (DROPPED_FROM letters or more) with one letter left out, its first included ("bue",
+    "lmp", "reathing", "ot" for "not"), when what was typed is not a real word, or one far rarer than
+    `target` ("blu"; see `words.taken_as_typed`): "lip" is never "limp", nor "bat" "bath", nor "no"
+    "not". Edits otherwise keep the first letter and spare short words (see `_close`)."""
+    return len(word) == len(target) - 1 and word in _dropped(target) and not taken_as_typed(word, target)
 
 
 MAX_EDITS = 2
@@ -245,9 +246,15 @@ def _deletions(word: str, depth: int) -> Set[str]:
     return forms
 
 
+# Letters a word needs before a dropped one is restored: in a word of three, what is left is two
+# letters, and the two-letter strings that are not words are few ("ot", "hs", "fi"); from a word of
+# two, one letter is left, which could be anything.
+DROPPED_FROM = 3
+
+
 def _dropped(target: str) -> Set[str]:
     """The forms `_letter_dropped` may read back as `target`."""
-    return _deletions(target, 1) if len(target) >= SLIPS_FROM else set()
+    return _deletions(target, 1) if len(target) >= DROPPED_FROM else set()
 
 
 class Vocabulary:

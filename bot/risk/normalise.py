@@ -65,6 +65,28 @@ def _slipped_text_speak() -> Dict[str, str]:
 
 SLIPPED_TEXT_SPEAK = _slipped_text_speak()
 
+
+@lru_cache(maxsize=1)
+def dropped_text_speak() -> Dict[str, str]:
+    """Contractions of SLIPS_FROM letters or more with one letter dropped ("isn", "ist", "wnt"), when
+    what is left is neither a real word nor text-speak ("won", "cat" and "cnt" stay as they are):
+    like a slip, a dropped letter in "isnt" would otherwise hide every phrase with "is not". Only
+    text-speak for two words or more: a one-word form loses too much ("pre" is no "preg")."""
+    from bot.risk.words import is_word  # imported here: words.py reads TEXT_SPEAK from this module
+
+    dropped: Dict[str, str] = {}
+    for typed in sorted(w for w, out in TEXT_SPEAK.items() if len(w) >= SLIPS_FROM and " " in out):
+        for i in range(len(typed)):
+            form = typed[:i] + typed[i + 1:]
+            if form not in TEXT_SPEAK and form not in SLIPPED_TEXT_SPEAK and not is_word(form):
+                dropped.setdefault(form, typed)
+    return dropped
+
+
+def _as_meant(word: str) -> str:
+    """`word`, or the text-speak it is a slip or a dropped letter of."""
+    return SLIPPED_TEXT_SPEAK.get(word) or dropped_text_speak().get(word, word)
+
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _LONG_RUNS = re.compile(r"(.)\1{2,}")
@@ -114,5 +136,5 @@ def normalise(text: str) -> List[str]:
             following = typed[index + 1] if index + 1 < len(typed) else ""
             words.extend(_expand_ill(words[-1] if words else "", following))
         else:
-            words.extend(TEXT_SPEAK.get(SLIPPED_TEXT_SPEAK.get(word, word), word).split())
+            words.extend(TEXT_SPEAK.get(_as_meant(word), word).split())
     return words

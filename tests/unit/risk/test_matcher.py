@@ -355,6 +355,40 @@ def test_emergencies_match_despite_a_dropped_letter(text):
     assert category(text) == "emergency"
 
 
+@pytest.mark.parametrize("typed, target", [("ot", "not"), ("fi", "fit"), ("hs", "his")])
+def test_a_letter_dropped_from_a_three_letter_word_is_restored_when_what_is_left_is_no_word(typed, target):
+    from bot.risk.matcher import words_match
+
+    assert words_match(typed, target)
+
+
+@pytest.mark.parametrize("real, target", [("no", "not"), ("so", "son"), ("he", "hes")])
+def test_a_two_letter_word_is_never_read_as_a_three_letter_risk_word(real, target):
+    from bot.risk.matcher import words_match
+
+    assert not words_match(real, target)
+
+
+def test_a_listed_word_far_rarer_than_the_risk_word_it_is_a_letter_short_of_is_read_as_that_word():
+    from bot.risk.matcher import words_match
+
+    assert words_match("blu", "blue")  # listed, but 700 times rarer than "blue"
+    assert not words_match("imp", "limp")  # only 11 times rarer: an imp is meant
+
+
+@pytest.mark.parametrize("text", ["hes ot breathing", "he turned blu", "she isn breathing", "he ist breathing"])
+def test_emergencies_match_despite_a_letter_dropped_from_a_short_word_or_a_contraction(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("typed, expanded", [
+    ("isn", ["is", "not"]), ("ist", ["is", "not"]), ("wnt", ["will", "not"]), ("ses", ["she", "is"]),
+    ("won", ["won"]), ("cat", ["cat"]),
+])
+def test_a_contraction_with_a_letter_dropped_still_expands_unless_what_is_left_is_a_word(typed, expanded):
+    assert normalise(typed) == expanded
+
+
 @pytest.mark.parametrize("text", [
     "hes notbreathing", "HESNOT BREATHING", "he isnot breathing", "she stoppedbreathing", "baby turnedblue",
 ])
