@@ -169,12 +169,32 @@ def words_match(word: str, target: str) -> bool:
     """Equal, or within 1 edit (5-7 letters) or 2 edits (8+ letters), as typed or after taking
     off an ending ("stoping" ~ "stopped" ~ "stop"). Words of 4 letters or fewer must be exact but
     for a slip of the thumb (`slips`: "bule", "greey") or a dropped letter in a non-word
-    (`_letter_dropped`: "bue"): any other edit turns "dead" into "read" and "slap" into "slip"."""
+    (`_letter_dropped`: "bue"): any other edit turns "dead" into "read" and "slap" into "slip". A
+    longer word that is no real word may hold two slips (`_two_slips`: "reething", "floyp")."""
     if word == target:
         return True
     if word in REAL_WORDS:
         return False
-    return _close(word, target) or _close(stem(word), stem(target)) or _letter_dropped(word, target)
+    return _close(word, target) or _close(stem(word), stem(target)) or _letter_dropped(word, target) \
+        or _two_slips(word, target)
+
+
+# Letters a phrase word needs before two slips in one typed word are forgiven: two slips leave
+# little of a shorter word ("stiff" two slips from "sniff", "stuff", "staff").
+TWO_SLIPS_FROM = 6
+TWO_SLIPS = 2
+
+
+def _two_slips(word: str, target: str) -> bool:
+    """Two slips in one word (swapped, dropped or doubled letters, or a vowel for another, the first
+    letters included: "reething", "floyp", "coknig" for "choking"), when what was typed is no word:
+    a real word two edits from a risk word is another word ("sloppy"), so is an "-ing" typed "-in"
+    ("slappin" is no "slapped"), and two words run together are read apart instead ("cosleep" is
+    no "asleep"; see `_read_apart`). The one-edit rules keep the first letter (`_close`) because
+    real words often differ there; a non-word is a slip wherever it went wrong."""
+    return len(target) >= TWO_SLIPS_FROM and abs(len(word) - len(target)) <= TWO_SLIPS \
+        and not _typed_word(word) and not _run_together(word) \
+        and _edit_distance(word, target, TWO_SLIPS, slips_only=True) <= TWO_SLIPS
 
 
 def _letter_dropped(word: str, target: str) -> bool:
@@ -190,6 +210,11 @@ MAX_EDITS = 2
 
 def _allowed_edits(target: str) -> int:
     return 0 if len(target) <= 4 else 1 if len(target) <= 7 else MAX_EDITS
+
+
+def _indexed_edits(target: str) -> int:
+    """How many edits from `target` the vocabulary index must reach: `_close`'s, or `_two_slips`'."""
+    return TWO_SLIPS if len(target) >= TWO_SLIPS_FROM else _allowed_edits(target)
 
 
 def _close(word: str, target: str) -> bool:
@@ -219,14 +244,21 @@ def stem(word: str) -> str:
     return word
 
 
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein (adjacent swaps count once), giving up once past `limit`."""
+VOWELS = frozenset("aeiouy")
+
+
+def _edit_distance(a: str, b: str, limit: int, slips_only: bool = False) -> int:
+    """Damerau-Levenshtein (adjacent swaps count once), giving up once past `limit`. With
+    `slips_only`, a letter for another counts once only between vowels (spelt by sound:
+    "breething"); any other is two edits, a letter dropped and one added ("sudafed" is no
+    "sedated")."""
     previous2: List[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i] + [0] * len(b)
         for j, cb in enumerate(b, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            substitute = 0 if ca == cb else 2 if slips_only and not {ca, cb} <= VOWELS else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + substitute)
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         if min(current) > limit:
@@ -269,7 +301,7 @@ class Vocabulary:
         self._as_typed: Dict[str, Set[str]] = defaultdict(set)
         self._as_stemmed: Dict[str, Set[str]] = defaultdict(set)
         for target in set(targets):
-            for form in _deletions(target, _allowed_edits(target)) | slips(target) | _dropped(target):
+            for form in _deletions(target, _indexed_edits(target)) | slips(target) | _dropped(target):
                 self._as_typed[form].add(target)
             stemmed = stem(target)
             for form in _deletions(stemmed, _allowed_edits(stemmed)) | slips(stemmed):

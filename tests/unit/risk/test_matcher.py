@@ -422,3 +422,29 @@ def test_a_key_given_twice_in_one_entry_is_an_error_not_a_silent_override(tmp_pa
                     '      unless: [fades when]\n      unless: [glass test]\n')
     with pytest.raises(PhraseListError, match="line 6: `unless` given twice"):
         load(path)
+
+
+@pytest.mark.parametrize("typed, target", [
+    ("reething", "breathing"), ("floyp", "floppy"), ("coknig", "choking"), ("wakkingg", "waking"),
+])
+def test_two_slips_in_one_long_word_that_is_no_word_still_match(typed, target):
+    from bot.risk.matcher import words_match
+
+    assert words_match(typed, target)
+
+
+@pytest.mark.parametrize("typed, target", [
+    ("sloppy", "floppy"),  # a real word
+    ("slappin", "slapped"),  # "-ing" typed "-in": "slapping"
+    ("sudafed", "sedated"),  # two consonants changed: another word, not two slips
+    ("sitfff", "stiff"),  # too short a phrase word for two slips
+])
+def test_two_edits_are_no_two_slips_in_a_real_word_a_changed_consonant_or_a_short_word(typed, target):
+    from bot.risk.matcher import words_match
+
+    assert not words_match(typed, target)
+
+
+def test_an_emergency_matches_despite_two_slips_in_one_word():
+    assert category("he is not reething") == "emergency"
+    assert category("baby has gone flpopyy") == "emergency"

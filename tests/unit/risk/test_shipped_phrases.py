@@ -315,3 +315,8 @@ def test_a_birth_alone_a_covered_face_eyes_that_will_not_open_or_a_medicine_over
                                   "i can not get him to open his mouth for the spoon"])
 def test_minding_a_baby_alone_a_birth_long_past_or_attended_shade_or_the_other_medicine_is_no_emergency(text):
     assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", ["drunk and cosleeping tonight, don't judge", "on tramadol and cosleeping tonight"])
+def test_words_run_together_are_read_apart_rather_than_as_two_slips_of_another_word(text):
+    assert category(text) == "unsafe_sleep"  # "cosleeping" is "co sleeping", not two slips from "asleep"
