@@ -12,10 +12,10 @@ structure (sentence ends, question forms, pronouns, time and frequency words), n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterator, List, Sequence, Tuple
+from dataclasses import dataclass, replace
+from typing import Iterator, List, Optional, Sequence, Tuple
 
-from bot.risk.normalise import normalise
+from bot.risk.normalise import normalise, slips
 
 # A sentence ends at these; a clause also at a comma. Parents rarely punctuate, so a message
 # without any is one sentence and the readings fall back to what they were before.
@@ -83,17 +83,38 @@ PLEADED_FOR = frozenset({"baby", "son", "daughter", "boy", "girl", "newborn", "g
 AROUND_A_PLEA = PANIC_OPENING | frozenset({"someone", "somebody", "me", "needs", "need", "now", "urgent", "oh"})
 
 
+# A plea and nothing else, typed in haste ("hlp", "plz hlp", "HELPP", "hepl me"): "help" with its
+# vowel dropped or a letter doubled or swapped. A lone "help", spelt out, is left as it is: over SMS
+# and WhatsApp it is the carrier keyword, answered with 999 and 111 first, and in the chat it asks
+# what the assistant can do. Someone who cannot stop to spell the word is not asking that.
+HELP = "help"
+_TYPED_WORD = re.compile(r"[a-z0-9]+")
+
+
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence's words, where they start in the whole message, and whether it asks."""
+    """A sentence's words, where they start in the whole message, whether it asks, whether it ends
+    with a question mark, and where its clauses after the first begin (after a comma; counted from
+    `start`)."""
 
     start: int
     words: Tuple[str, ...]
     asks: bool
+    question_mark: bool = False
+    clauses: Tuple[int, ...] = ()
 
     @property
     def end(self) -> int:
         return self.start + len(self.words)
+
+    def moved(self, by: int) -> "Sentence":
+        return replace(self, start=self.start + by)
+
+    def with_word_read_as(self, index: int, halves: Tuple[str, ...]) -> "Sentence":
+        """The sentence with its word at `index` (counted from `start`) read as `halves`."""
+        words = self.words[:index] + halves + self.words[index + 1:]
+        clauses = tuple(c + len(halves) - 1 if c > index else c for c in self.clauses)
+        return replace(self, words=words, clauses=clauses)
 
 
 def _asks(words: Sequence[str], ended_with_question_mark: bool) -> bool:
@@ -116,9 +137,24 @@ def sentences(text: str) -> List[Sentence]:
     for piece, ending in _sentence_texts(text):
         words = tuple(normalise(piece))
         if words:
-            found.append(Sentence(start, words, _asks(words, "?" in ending)))
+            question_mark = "?" in ending
+            found.append(Sentence(start, words, _asks(words, question_mark), question_mark,
+                                  _clause_starts(piece, words)))
             start += len(words)
     return found
+
+
+def _clause_starts(piece: str, words: Tuple[str, ...]) -> Tuple[int, ...]:
+    """Where the sentence's clauses after the first begin, after a comma; none if its clauses'
+    words do not add up to the sentence's (a word read across the comma, as "ill" can be)."""
+    clauses = [normalise(clause) for clause in _CLAUSE_END.split(piece)]
+    if tuple(w for clause in clauses for w in clause) != words:
+        return ()
+    starts, at = [], 0
+    for clause in clauses[:-1]:
+        at += len(clause)
+        starts.append(at)
+    return tuple(sorted({a for a in starts if 0 < a < len(words)}))
 
 
 def words_of(parts: Sequence[Sentence]) -> List[str]:
@@ -213,6 +249,22 @@ def asked_if(parts: Sequence[Sentence], sign_start: int) -> bool:
     return not ONGOING & set(after_if)
 
 
+def telling_clause(parts: Sequence[Sentence], sign: Tuple[int, int]) -> Optional[int]:
+    """Where the clause begins that tells the sign (its first and last word) as happening to the
+    baby, if it is a later clause than its sentence's first, no question mark ends the sentence,
+    and the clause does not ask and has the baby (BABY_SUBJECTS) and a word of the present
+    (HAPPENING) up to the sign's end: in "what happens if a baby swallows methadone, he got into my
+    bag and hes gone all drowsy" the question ends at the comma and the rest tells (development
+    set 45). Not a later clause told as past or about someone else ("my brother has seizures")."""
+    sentence = sentence_at(parts, sign[0])
+    begins = [sentence.start + c for c in sentence.clauses if sentence.start + c <= sign[0]]
+    if sentence.question_mark or not begins:
+        return None
+    told = sentence.words[begins[-1] - sentence.start:sign[1] - sentence.start + 1]
+    tells = HAPPENING & set(told) and BABY_SUBJECTS & set(told) and not _asks(told, False)
+    return begins[-1] if tells else None
+
+
 def broken_off(parts: Sequence[Sentence], pleads: bool) -> bool:
     """Whether a short message stops on the verb after the baby, as if cut off before the sign:
     "she stopped", "i think he just stopped"; with a plea ("please", or `pleads`: see
@@ -245,3 +297,20 @@ def plea_for_baby(parts: Sequence[Sentence]) -> bool:
     present = set(words)
     return bool(present & PLEA_WORDS) and bool(present & PLEADED_FOR) \
         and present <= PLEA_WORDS | PLEADED_FOR | AROUND_A_PLEA
+
+
+def plea_in_haste(text: str) -> bool:
+    """Whether a short message is only a plea (see PLEA_WORDS, AROUND_A_PLEA) with "help" typed in
+    haste (see HELP): "hlp", "pls hlp", "helpp me". Not a message that asks ("hlp?")."""
+    typed = _TYPED_WORD.findall(text.lower().replace("'", ""))
+    if not typed or len(typed) > BROKEN_OFF_WORDS or "?" in text:
+        return False
+    plea = PLEA_WORDS | AROUND_A_PLEA
+    return any(_help_in_haste(w) for w in typed) \
+        and all(_help_in_haste(w) or set(normalise(w)) <= plea for w in typed)
+
+
+def _help_in_haste(typed: str) -> bool:
+    """ "help" typed otherwise than in full: text-speak ("hlp") or a slip ("helpp", "hepl")."""
+    read = normalise(typed)
+    return typed != HELP and len(read) == 1 and (read[0] == HELP or read[0] in slips(HELP))

@@ -145,6 +145,8 @@ NOT_A_PLEA_AFTER = frozenset({"a", "her", "him", "them", "with", "for", "out"})
 BROKEN_OFF = "(message broken off after the baby's verb)"
 # What a bare plea for the baby (discourse.plea_for_baby) is matched as.
 PLEA_FOR_BABY = "(a plea for the baby and nothing else)"
+# What a bare plea typed in haste (discourse.plea_in_haste) is matched as.
+PLEA_IN_HASTE = "(a plea typed in haste and nothing else)"
 
 
 @dataclass(frozen=True)
@@ -391,6 +393,11 @@ def find_phrase(positions: Mapping[str, Sequence[int]], phrase: Phrase) -> Optio
 
 def find_span(positions: Mapping[str, Sequence[int]], phrase: Phrase) -> Optional[Tuple[int, int]]:
     """(first, last) word index of the first occurrence of `phrase`, or None."""
+    return next(_spans(positions, phrase), None)
+
+
+def _spans(positions: Mapping[str, Sequence[int]], phrase: Phrase) -> Iterator[Tuple[int, int]]:
+    """(first, last) word index of each occurrence of `phrase`, in order."""
     for start in positions.get(phrase[0], ()):
         position = start
         for target in phrase[1:]:
@@ -399,8 +406,7 @@ def find_span(positions: Mapping[str, Sequence[int]], phrase: Phrase) -> Optiona
             if position < 0:
                 break
         else:
-            return start, position
-    return None
+            yield start, position
 
 
 def _negated_inside(words: Sequence[str], phrase: Phrase, span: Tuple[int, int]) -> bool:
@@ -438,7 +444,8 @@ def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
                  urgent: bool) -> Optional[PhraseMatch]:
     if any(find_phrase(positions, p) is not None for p in entry.unless):
         return None  # the words are about something else ("screaming blue murder")
-    starts, negated = [], False
+    starts: List[int] = []
+    negated = False
     for group in entry.groups:
         spans = [(p, span) for p, span in ((p, find_span(positions, p)) for p in group) if span]
         if not spans:
@@ -452,13 +459,31 @@ def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
     first = min(starts)
     if entry.category is Category.EMERGENCY:
         negated = False
-        hypothetical = not urgent and (_cue_before(words, first, EMERGENCY_HYPOTHETICAL_CUES)
+        hypothetical = not urgent and (_asked_what_if(parts, words, first, positions, entry)
                                        or _foreseen(words, first) or _resolved(words, first)
-                                       or discourse.sign_asked_about(words, first)
-                                       or discourse.asked_if(parts, first))
+                                       or discourse.sign_asked_about(words, first))
     else:
         hypothetical = not urgent and _hypothetical_here(parts, words, first, entry.category)
     return PhraseMatch(entry.category, entry.label, first, negated, hypothetical)
+
+
+def _last_told(positions: Mapping[str, Sequence[int]], entry: Entry) -> Tuple[int, int]:
+    """The span of the last mention of the entry's last group, which names the sign in most
+    entries ("... + she is drowsy / gone sleepy"); call only for an entry that matched."""
+    return max(span for phrase in entry.groups[-1] for span in _spans(positions, phrase))
+
+
+def _asked_what_if(parts: Sequence[Sentence], words: Sequence[str], first: int,
+                   positions: Mapping[str, Sequence[int]], entry: Entry) -> bool:
+    """A what-if cue before the match at `first` ("what happens if", "what should i do if") or an
+    asking "if" in its sentence (`discourse.asked_if`), unless the sign (see `_last_told`) is told
+    after it as happening, in a clause of its own with no such cue (`discourse.telling_clause`):
+    the parent asks because it is happening."""
+    if not (_cue_before(words, first, EMERGENCY_HYPOTHETICAL_CUES) or discourse.asked_if(parts, first)):
+        return False
+    sign = _last_told(positions, entry)
+    told = discourse.telling_clause(parts, sign)
+    return told is None or _cue_before(words[told:], sign[0] - told, EMERGENCY_HYPOTHETICAL_CUES)
 
 
 def _hypothetical_here(parts: Sequence[Sentence], words: Sequence[str], first: int,
@@ -649,8 +674,8 @@ def best_match(text: str, phrases: PhraseList) -> Tuple[Optional[PhraseMatch], C
     """The asserted match that matters most (if any), and the message's context. A word that may
     be two run together is read apart only if that finds a match of a category that matters more
     (see `_run_together`): a split can raise a verdict, never lower one. A short message broken off
-    on the verb after the baby ("she stopped") or only pleading for the baby ("pls help baby") is
-    an emergency with no phrase (`_by_shape`)."""
+    on the verb after the baby ("she stopped"), only pleading for the baby ("pls help baby") or
+    only pleading in haste ("hlp") is an emergency with no phrase (`_by_shape`)."""
     index = index_of(phrases)
     parts = discourse.sentences(text)
     match, words, urgent = _best_in(parts, index)
@@ -659,17 +684,19 @@ def best_match(text: str, phrases: PhraseList) -> Tuple[Optional[PhraseMatch], C
         if split[0] and (match is None or _precedence(split[0]) < _precedence(match)):
             match, words, urgent = split
     if match is None or match.category is not Category.EMERGENCY:
-        match = _by_shape(parts, words, urgent) or match
+        match = _by_shape(text, parts, words, urgent) or match
     return match, read_context(text, words, urgent)
 
 
-def _by_shape(parts: Sequence[Sentence], words: Sequence[str], urgent: bool) -> Optional[PhraseMatch]:
+def _by_shape(text: str, parts: Sequence[Sentence], words: Sequence[str], urgent: bool) -> Optional[PhraseMatch]:
     """An emergency told by the message's shape rather than by a phrase: broken off on the verb
-    after the baby ("she stopped"), or a plea for the baby and nothing else ("pls help baby")."""
+    after the baby ("she stopped"), a plea for the baby and nothing else ("pls help baby"), or a
+    plea typed in haste and nothing else ("hlp")."""
     if len(words) > discourse.BROKEN_OFF_WORDS:
         return None
     label = BROKEN_OFF if discourse.broken_off(parts, urgent) \
-        else PLEA_FOR_BABY if discourse.plea_for_baby(parts) else None
+        else PLEA_FOR_BABY if discourse.plea_for_baby(parts) \
+        else PLEA_IN_HASTE if discourse.plea_in_haste(text) else None
     return PhraseMatch(Category.EMERGENCY, label, 0, negated=False, hypothetical=False) if label else None
 
 
@@ -694,9 +721,8 @@ def _read_apart(parts: Sequence[Sentence], vocabulary: Vocabulary) -> Iterator[L
     for s, sentence in enumerate(parts):
         for i, word in enumerate(sentence.words):
             for halves in () if vocabulary.matches(word) else _run_together(word):
-                words = sentence.words[:i] + halves + sentence.words[i + 1:]
-                later = (Sentence(p.start + len(halves) - 1, p.words, p.asks) for p in parts[s + 1:])
-                yield [*parts[:s], Sentence(sentence.start, words, sentence.asks), *later]
+                later = (p.moved(len(halves) - 1) for p in parts[s + 1:])
+                yield [*parts[:s], sentence.with_word_read_as(i, halves), *later]
 
 
 @lru_cache(maxsize=16384)

@@ -448,3 +448,31 @@ def test_two_edits_are_no_two_slips_in_a_real_word_a_changed_consonant_or_a_shor
 def test_an_emergency_matches_despite_two_slips_in_one_word():
     assert category("he is not reething") == "emergency"
     assert category("baby has gone flpopyy") == "emergency"
+
+
+@pytest.mark.parametrize("text", ["hlp", "HLP", "plz hlp", "hlp me", "HELPPPP", "omg hlp"])
+def test_a_plea_typed_in_haste_and_nothing_else_is_an_emergency(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["help", "HELP", "Help!", "help me", "hlp?", "hlp with sleep", "pls help"])
+def test_a_lone_help_spelt_out_or_a_hasty_plea_that_asks_or_says_more_is_no_emergency(text):
+    assert category(text) == "none"  # a lone HELP is the carrier keyword, or asks what the bot can do
+
+
+@pytest.mark.parametrize("text", [
+    "what happens if a baby turns blue, he has turned blue",
+    "what should i do if they stop breathing, i think she has stopped breathing",
+])
+def test_a_sign_told_as_happening_to_the_baby_in_a_clause_after_a_what_if_is_an_emergency(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "what happens if a baby turns blue",
+    "what happens if a baby turns blue, he has turned blue?",  # the question mark asks it all
+    "what happens if a baby turns blue, he turned blue once last year",  # told as past
+    "what happens if a baby turns blue, my brother has turned blue",  # not the baby
+])
+def test_a_what_if_still_asks_when_no_later_clause_tells_the_sign_as_happening_to_the_baby(text):
+    assert category(text) == "none"
