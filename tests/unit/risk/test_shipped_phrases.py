@@ -320,3 +320,13 @@ def test_minding_a_baby_alone_a_birth_long_past_or_attended_shade_or_the_other_m
 @pytest.mark.parametrize("text", ["drunk and cosleeping tonight, don't judge", "on tramadol and cosleeping tonight"])
 def test_words_run_together_are_read_apart_rather_than_as_two_slips_of_another_word(text):
     assert category(text) == "unsafe_sleep"  # "cosleeping" is "co sleeping", not two slips from "asleep"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("shes pausing between breaths", "emergency"),
+    ("long gaps between breaths and he is so pale", "emergency"),
+    ("she does little pausing between breaths when asleep, hv said its periodic breathing", "none"),
+    ("pausing between breaths for a few seconds then carries on, is that normal", "none"),
+])
+def test_pauses_between_breaths_told_plainly_are_999_but_periodic_breathing_is_not(text, expected):
+    assert category(text) == expected
