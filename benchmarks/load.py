@@ -39,7 +39,11 @@ trained; without it a missing or stale stock model is trained first, ~20 minutes
 2-core machine), `--stock-model PATH` (serve another model in the stock setup, e.g. this
 project's, to compare the channels and lock stores alone). Figures go to stdout and
 var/bench/load.json, which also lists each window's slowest 2% of messages with their texts (what
-sets p99).
+sets p99). For this project each window also splits every message's time into steps, from
+timestamps the deployment keeps anyway (`our_stages`): the webhook until the inbox row is being
+stored, from there until Rasa has parsed the message, the dialogue, the conversation saved and the
+reply queued, and the reply's send; stdout prints each step's p50 / p99, load.json has them per
+slow message too.
 """
 from __future__ import annotations
 
@@ -102,6 +106,7 @@ class Sent:
     address: str
     text: str
     sent_at: float
+    sent_epoch: float = float("nan")  # the same moment on the wall clock, which database timestamps use
     acked_at: float = float("nan")
     status: str = "pending"  # HTTP status, or why there was none
 
@@ -137,6 +142,8 @@ class Deployment:
     arrivals: Callable[[List[Sent], Dict[str, List[SentMessage]]], Dict[str, float]]
     processed: Callable[[List[Sent]], Dict[str, List[str]]]  # phone number -> MessageSids in its tracker
     settled: Callable[[List[Sent], Dict[str, List[SentMessage]]], bool]  # nothing more will be sent
+    # MessageSid -> seconds spent in each step on the way to its reply, where the setup records them
+    stages: Optional[Callable[[List[Sent], Dict[str, List[SentMessage]]], Dict[str, Dict[str, float]]]] = None
     windows: List[Window] = field(default_factory=list)
 
     @property
@@ -219,7 +226,7 @@ async def send_window(deployment: Deployment, plan: List[Tuple[float, str, str]]
         start = time.perf_counter()
         for n, (at, address, text) in enumerate(plan):
             await asyncio.sleep(max(0.0, start + at - time.perf_counter()))
-            message = Sent("SM" + uuid.uuid4().hex, address, text, time.perf_counter())
+            message = Sent("SM" + uuid.uuid4().hex, address, text, time.perf_counter(), time.time())
             sent.append(message)
             tasks.append(asyncio.create_task(
                 post_webhook(session, deployment.ports[n % len(deployment.ports)], message)))
@@ -250,18 +257,26 @@ def time_to_reply(sent: List[Sent], answered: Dict[str, List[SentMessage]]) -> L
     return [answered[m.sid][0].received_at - m.sent_at if m.sid in answered else float("inf") for m in sent]
 
 
-def slowest(sent: List[Sent], latencies: List[float]) -> List[Dict[str, object]]:
+def slowest(sent: List[Sent], latencies: List[float], stages: Dict[str, Dict[str, float]]) -> List[Dict[str, object]]:
     """The SLOWEST_SHARE slowest messages (at least one), slowest first: what sets p99. `after` is
     how long after the same parent's previous message each was sent (a burst's second text waits
-    for the first's turn)."""
+    for the first's turn); `stages`, where the setup records them, where its time went."""
     previous: Dict[str, float] = {}
     gaps = []
     for message in sent:  # in sending order
         gaps.append(message.sent_at - previous.get(message.address, float("-inf")))
         previous[message.address] = message.sent_at
     ranked = sorted(zip(latencies, gaps, sent), key=lambda item: -item[0])
-    return [{"seconds": latency, "after (s)": gap, "text": message.text}
+    return [{"seconds": latency, "after (s)": gap, "text": message.text,
+             **({"stages (s)": stages[message.sid]} if message.sid in stages else {})}
             for latency, gap, message in ranked[:max(1, math.ceil(len(sent) * SLOWEST_SHARE))]]
+
+
+def stage_percentiles(stages: Dict[str, Dict[str, float]]) -> Dict[str, Dict[str, float]]:
+    """p50 / p95 / p99 of each step over the window's messages, in seconds: which step has the tail."""
+    names = next(iter(stages.values()), {})
+    return {name: {k.replace(" (ms)", ""): v / 1000 for k, v in summary(s[name] for s in stages.values()).items()}
+            for name in names}
 
 
 def duplicates(answered: Dict[str, List[SentMessage]]) -> int:
@@ -317,6 +332,7 @@ async def run_window(deployment: Deployment, window: Window, number: int, corpus
                   for name, seconds in cpu_seconds_by_command(*pids).items()}
     answered = deployment.answered(texts_to(received, sent))
     latencies = time_to_reply(sent, answered)
+    stages = deployment.stages(sent, answered) if deployment.stages else {}
     replied = [m.sent_at + t for m, t in zip(sent, latencies) if math.isfinite(t)]
     span = (max(replied) - min(m.sent_at for m in sent)) if replied else float("nan")
     window.figures = {
@@ -331,7 +347,8 @@ async def run_window(deployment: Deployment, window: Window, number: int, corpus
                                             if sid in answered}, deployment.processed(sent)),
         "server CPU/msg (ms)": sum(by_command.values()), "load average": load_average(),
         "CPU/msg by process (ms)": dict(sorted(by_command.items(), key=lambda item: -item[1])),
-        "slowest": slowest(sent, latencies),
+        "stages (s)": stage_percentiles(stages),
+        "slowest": slowest(sent, latencies, stages),
     }
 
 
@@ -408,6 +425,49 @@ def our_settled(app_url: str) -> Callable[[List[Sent], Dict[str, List[SentMessag
     return settled
 
 
+def our_stages(app_url: str, tracker_url: str
+               ) -> Callable[[List[Sent], Dict[str, List[SentMessage]]], Dict[str, Dict[str, float]]]:
+    """Where each answered message's time went, from timestamps the deployment records anyway (all
+    on this machine's wall clock): the inbox row's `received_at` (the webhook's thread is storing it),
+    the user event's timestamp (Rasa creates it once the message is parsed), the last event of the
+    turn (the bot has answered), the inbox row's `processed_at` (the conversation is saved and the
+    reply is being queued), and the stub's receipt of the reply."""
+    def stages(sent: List[Sent], answered: Dict[str, List[SentMessage]]) -> Dict[str, Dict[str, float]]:
+        inbox = {r["message_sid"]: r for r in rows(
+            app_url, "SELECT message_sid, extract(epoch FROM received_at) AS received, "
+                     "extract(epoch FROM processed_at) AS processed FROM inbound_messages "
+                     "WHERE message_sid = ANY(:sids)", sids=[m.sid for m in sent if m.sid in answered])}
+        turns = turn_times(tracker_url, list({sender_id_for(m.address, SENDER_ID_SECRET.encode()) for m in sent}))
+        found = {}
+        for m in sent:
+            row, turn = inbox.get(m.sid), turns.get(m.sid)
+            if row is None or turn is None or row["processed"] is None:
+                continue
+            replied = m.sent_epoch + answered[m.sid][0].received_at - m.sent_at
+            marks = [m.sent_epoch, float(row["received"]), *turn, float(row["processed"]), replied]
+            found[m.sid] = {name: later - earlier for name, earlier, later in zip(OUR_STAGES, marks, marks[1:])}
+        return found
+    return stages
+
+
+OUR_STAGES = ("webhook", "inbox to parsed", "dialogue", "saved and queued", "sent")
+
+
+def turn_times(tracker_url: str, sender_ids: List[str]) -> Dict[str, Tuple[float, float]]:
+    """MessageSid -> (its user event's timestamp, the timestamp of the last event before the
+    conversation's next user event)."""
+    found: Dict[str, Tuple[float, float]] = {}
+    current: Tuple[str, Optional[str]] = ("", None)  # (sender id, MessageSid) of the turn being read
+    for row in rows(tracker_url, "SELECT sender_id, type_name, timestamp, data FROM events "
+                                 "WHERE sender_id = ANY(:senders) ORDER BY sender_id, id", senders=sender_ids):
+        if row["type_name"] == "user":
+            current = (row["sender_id"], json.loads(row["data"]).get("message_id"))
+            found[current[1]] = (row["timestamp"], row["timestamp"])
+        elif current[0] == row["sender_id"] and current[1] in found:
+            found[current[1]] = (found[current[1]][0], row["timestamp"])
+    return found
+
+
 @contextlib.contextmanager
 def ours(replicas: int, model: Path, stub: TwilioStub, bench_dir: Path) -> Iterator[Deployment]:
     """`python -m bot run --replicas N` on two throwaway PostgreSQL databases and Redis."""
@@ -422,7 +482,7 @@ def ours(replicas: int, model: Path, stub: TwilioStub, bench_dir: Path) -> Itera
         try:
             yield Deployment("this project", replicas, [bot.rasa_port + n for n in range(replicas)],
                              [bot.process.pid], our_answers(app_url), our_arrivals(app_url),
-                             our_processed(tracker_url), our_settled(app_url))
+                             our_processed(tracker_url), our_settled(app_url), our_stages(app_url, tracker_url))
         finally:
             (run_dir / "bot.log").write_text("".join(bot.output))
             if bot.process.poll() is None:
@@ -509,6 +569,9 @@ async def measure(deployment: Deployment, window: Window, number: int, corpus: S
     f = window.figures
     print(f"    p50 {f['reply p50 (s)']:.2f} s, p99 {f['reply p99 (s)']:.2f} s, errors {f['webhook errors']}, "
           f"no reply {f['no reply']}, load average {f['load average']:.1f}", flush=True)
+    if f["stages (s)"]:
+        print("    steps p50 / p99 (s): " + ", ".join(f"{name} {p['p50']:.3f} / {p['p99']:.3f}"
+                                                  for name, p in f["stages (s)"].items()), flush=True)
 
 
 def highest_rate(deployment: Deployment) -> Optional[float]:

@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks.common import cpu_seconds, cpu_seconds_by_command, summary
 from benchmarks.load import (BURST_GAP_SECONDS, Sent, Window, duplicates, order_broken, overtaken, schedule,
-                             time_to_reply)
+                             slowest, stage_percentiles, time_to_reply)
 from tests.twilio_stub import SentMessage
 
 CORPUS = [f"question {n}" for n in range(120)]
@@ -49,6 +49,20 @@ def test_a_message_never_answered_makes_the_percentiles_infinite_not_smaller():
     figures = summary(latencies)
     assert figures["p50 (ms)"] == 500 and figures["p95 (ms)"] == 500
     assert figures["p99 (ms)"] == math.inf
+
+
+def test_the_slowest_messages_carry_their_steps_and_each_steps_tail_is_its_own():
+    sent = [Sent(f"SM{n}", f"+4470000000{n:02d}", f"q{n}", sent_at=float(n)) for n in range(100)]
+    latencies = [0.03] * 99 + [0.5]
+    stages = {m.sid: {"parse": 0.01, "send": 0.02} for m in sent}
+    stages["SM99"] = {"parse": 0.45, "send": 0.05}
+    listed = slowest(sent, latencies, stages)
+    assert [(m["text"], m["stages (s)"]) for m in listed] == [("q99", {"parse": 0.45, "send": 0.05}),
+                                                             ("q0", {"parse": 0.01, "send": 0.02})]
+    tails = stage_percentiles(stages)
+    assert tails["parse"] == {"p50": 0.01, "p95": 0.01, "p99": 0.01}
+    assert stage_percentiles({}) == {}
+    assert "stages (s)" not in slowest(sent, latencies, {})[0]
 
 
 def test_a_reply_that_arrives_before_the_reply_to_the_parents_earlier_message_is_counted():
