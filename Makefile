@@ -22,7 +22,7 @@ MINILM_VERSION := 0.1.0
 # as bot/training/data_version.py hashes: the data, and the source of the project's own components,
 # in the folders its TRAINING_CODE names; tests/unit/training/test_registry.py keeps the two alike).
 TRAINING_CODE := bot/nlu bot/risk bot/dialogue
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null) \
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
 	$(shell find $(TRAINING_CODE) -name '*.py' 2>/dev/null)
 # make notices an input newer than the model, never one deleted or renamed; so the list of input
 # files is an input too, rewritten (each time make reads this file) only when the list changes.

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
+import shutil
+import subprocess
 
 from bot.config import PROJECT_ROOT
 from bot.training import data_version
@@ -84,11 +85,19 @@ def test_the_hash_changes_with_the_source_of_the_projects_own_components(tmp_pat
     assert data_version.inputs_hash(tmp_path) == before
 
 
-def test_make_and_the_data_hash_take_the_components_source_from_the_same_folders():
-    """make retrains when a file in these folders changes, the registry when their hash does."""
-    makefile = (PROJECT_ROOT / "Makefile").read_text()
-    [folders] = re.findall(r"^TRAINING_CODE := (.*)$", makefile, re.MULTILINE)
-    assert tuple(folders.split()) == data_version.TRAINING_CODE
+def test_make_watches_exactly_the_files_the_data_hash_covers(tmp_path):
+    """make retrains when one of its inputs changes, the registry when the hash does: a file only
+    one of them sees (a word list under data/, a component's module) would leave a stale model
+    serving, or retrain for nothing."""
+    shutil.copy(PROJECT_ROOT / "Makefile", tmp_path / "Makefile")
+    for name in ("config.yml", "domain.yml", "data/nlu/sleep.yml", "data/risk/british_words.txt",
+                 *(f"{package}/module.py" for package in data_version.TRAINING_CODE),
+                 "bot/nlu/notes.txt", "bot/cli.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x\n")
+    subprocess.run(["make", "-n", "help"], cwd=tmp_path, check=True, capture_output=True)
+    watched = (tmp_path / "var" / "training-inputs.list").read_text().split()
+    assert sorted(watched) == sorted(name for name, _ in data_version.training_inputs(tmp_path))
 
 
 def test_the_data_version_outside_git_has_no_commit(tmp_path):
