@@ -128,6 +128,11 @@ class OutboxSender:
         # nothing goes out before what a dead process left "sending" is known (`_settled`).
         self._api: Optional[TwilioApi] = None
 
+    @property
+    def sending(self) -> bool:
+        """Whether replies go out yet: not before `begin_sending` has settled what was in doubt."""
+        return self._api is not None
+
     def wake(self, address: Optional[str] = None) -> None:
         """Something was queued: to `address` (claimed by name), or to anyone (scan)."""
         self._demand.wake(address)
@@ -139,7 +144,7 @@ class OutboxSender:
         transaction commits, without a wake-up, a thread hop and a transaction of its own. The
         caller hands the result to `start` after the commit, or to `let_go` if it fails; on None
         it calls `wake` as before."""
-        if self._api is None or not self.claiming.acquire(blocking=False):
+        if not self.sending or not self.claiming.acquire(blocking=False):
             return None
         try:
             if len(self.locks.holding()) >= CONCURRENT_SENDS or not self.locks.try_acquire(address):

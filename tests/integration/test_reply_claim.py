@@ -66,7 +66,7 @@ def finish_with_one_reply(database_url, sessions, inbox_locks: KeyLocks, outbox_
         async def scenario() -> None:
             task = asyncio.create_task(sender.run())
             try:
-                await until(lambda: sender._api is not None)  # settled: sending is allowed
+                await until(lambda: sender.sending)  # settled: sending is allowed
                 row = claimed_message(sessions, inbox_locks)
                 if on_statement:
                     sa.event.listen(engine, "before_cursor_execute", on_statement)
@@ -110,7 +110,7 @@ def test_a_finish_whose_commit_fails_lets_the_recipient_go_and_sends_nothing(dat
         async def scenario() -> None:
             task = asyncio.create_task(sender.run())
             try:
-                await until(lambda: sender._api is not None)
+                await until(lambda: sender.sending)
                 monkeypatch.setattr(inbox, "next_pending", fail_after_the_reply_was_claimed)
                 with pytest.raises(sa.exc.OperationalError):
                     await worker._finish(row, Outcome(["Yes."]), InboundStatus.PROCESSED)

@@ -4,6 +4,7 @@ answer never came) is sent exactly once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
 from typing import Callable
@@ -96,10 +97,9 @@ def test_opting_out_suppresses_everything_queued_except_the_confirmation(session
         contacts.opt_out(session, "sms-a")
         confirmation = outbox.queue_message(session, "sms-a", "You will get no more messages.",
                                             origin="system", ignores_opt_out=True)[0].id
-    with sessions.begin() as session:
+    with sessions.begin() as session, contextlib.closing(KeyLocks(sessions.kw["bind"], OUTBOX)) as locks:
         assert contacts.is_opted_out(session, "sms-a")
-        assert [r.id for r in outbox.claim(session, utcnow(), KeyLocks(sessions.kw["bind"], OUTBOX),
-                                           limit=10)] == [confirmation]
+        assert [r.id for r in outbox.claim(session, utcnow(), locks, limit=10)] == [confirmation]
         assert session.get(outbox.OutboundMessage, waiting).status == OutboundStatus.SUPPRESSED.value
         contacts.opt_in(session, "sms-a")
     with sessions.begin() as session:
