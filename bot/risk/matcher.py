@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from os.path import commonprefix
 from functools import lru_cache
 from typing import AbstractSet, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -162,23 +163,19 @@ class PhraseMatch:
         return not self.negated and not self.hypothetical
 
 
-# Real words within a typo of a risk word that the first-letter rule (`_close`) does not keep
-# apart: "no concussion" is no convulsion (development set 44).
-REAL_WORDS = frozenset({"concussion"})
-
-
 def words_match(word: str, target: str) -> bool:
     """Equal, or within 1 edit (5-7 letters) or 2 edits (8+ letters), as typed or after taking
     off an ending ("stoping" ~ "stopped" ~ "stop"). Words of 4 letters or fewer must be exact but
     for a slip of the thumb (`slips`: "bule", "greey") or a dropped letter in a non-word
     (`_letter_dropped`: "bue"): any other edit turns "dead" into "read" and "slap" into "slip". A
-    longer word that is no real word may hold two slips (`_two_slips`: "reething", "floyp")."""
+    longer word that is no real word may hold two slips (`_two_slips`: "reething", "floyp"). A real
+    word (`words.taken_as_typed`) is read as another only where their vowels or endings differ
+    (`_close`): "drank" ~ "drink", "taken" ~ "takes", but "confusion" is no "convulsion"."""
     if word == target:
         return True
-    if word in REAL_WORDS:
-        return False
-    return _close(word, target) or _close(stem(word), stem(target)) or _letter_dropped(word, target) \
-        or _two_slips(word, target)
+    real = taken_as_typed(word, target)
+    return _close(word, target, real) or _close(stem(word), stem(target), real) \
+        or _letter_dropped(word, target) or _two_slips(word, target)
 
 
 # Letters a phrase word needs before two slips in one typed word are forgiven: two slips leave
@@ -196,7 +193,7 @@ def _two_slips(word: str, target: str) -> bool:
     real words often differ there; a non-word is a slip wherever it went wrong."""
     return len(target) >= TWO_SLIPS_FROM and abs(len(word) - len(target)) <= TWO_SLIPS \
         and not _typed_word(word) and not _run_together(word) \
-        and _edit_distance(word, target, TWO_SLIPS, slips_only=True) <= TWO_SLIPS
+        and _edit_distance(word, target, TWO_SLIPS, SLIPS) <= TWO_SLIPS
 
 
 def _letter_dropped(word: str, target: str) -> bool:
@@ -219,11 +216,13 @@ def _indexed_edits(target: str) -> int:
     return TWO_SLIPS if len(target) >= TWO_SLIPS_FROM else _allowed_edits(target)
 
 
-def _close(word: str, target: str) -> bool:
+def _close(word: str, target: str, real: bool = False) -> bool:
     """Typos rarely touch the first letter, and real words that differ only by a few letters often
     do differ there (drinking~thinking, crying~trying, fitting~sitting, bleeding~feeding). A slip
     of the thumb is the exception, even in the first two letters ("rbeathing"): fast thumbs make
-    it, and it turns few real words into others."""
+    it, and it turns few real words into others. When `word` is `real`, what was typed is a word
+    of its own, so a consonant may differ only in the ending ("taken" ~ "takes", "pregnant" ~
+    "pregnancy"; see REAL): elsewhere it makes another word ("still" is no "spilled")."""
     if word == target or word in slips(target):
         return True
     if not word or word[0] != target[0]:
@@ -231,7 +230,17 @@ def _close(word: str, target: str) -> bool:
     allowed = _allowed_edits(target)
     if allowed == 0 or abs(len(word) - len(target)) > allowed:
         return False
-    return _edit_distance(word, target, allowed) <= allowed
+    costs = REAL if real and not _in_ending(word, target) else TYPO
+    return _edit_distance(word, target, allowed, costs) <= allowed
+
+
+ENDING = 2  # letters at the end of a word where a real word may differ from another by a consonant
+
+
+def _in_ending(word: str, target: str) -> bool:
+    """Whether the two differ only in the last ENDING letters of the shorter: "taken" ~ "takes"."""
+    shorter = min(len(word), len(target))
+    return len(commonprefix([word, target])) >= shorter - ENDING
 
 
 @lru_cache(maxsize=65536)
@@ -249,24 +258,53 @@ def stem(word: str) -> str:
 VOWELS = frozenset("aeiouy")
 
 
-def _edit_distance(a: str, b: str, limit: int, slips_only: bool = False) -> int:
-    """Damerau-Levenshtein (adjacent swaps count once), giving up once past `limit`. With
-    `slips_only`, a letter for another counts once only between vowels (spelt by sound:
-    "breething"); any other is two edits, a letter dropped and one added ("sudafed" is no
-    "sedated")."""
+@dataclass(frozen=True)
+class EditCosts:
+    """What an edit costs when a consonant is in it (an edit of vowels alone always costs 1)."""
+
+    substitution: int = 1
+    indel: int = 1  # a letter added or dropped
+    swap: int = 1
+
+
+TYPO = EditCosts()
+# Two slips in one word (`_two_slips`): a consonant for another is no slip ("sudafed" is no "sedated").
+SLIPS = EditCosts(substitution=2)
+# A real word read as another (`_close`): only their vowels may differ ("drank" ~ "drink"), not a
+# consonant ("confusion" is no "convulsion", "down" no "drowned", "talking" no "tracking").
+REAL = EditCosts(substitution=2, indel=2, swap=2)
+
+
+def _edit_distance(a: str, b: str, limit: int, costs: EditCosts = TYPO) -> int:
+    """Damerau-Levenshtein (adjacent swaps count once), giving up once past `limit`, with `costs`
+    for edits that touch a consonant."""
     previous2: List[int] = []
-    previous = list(range(len(b) + 1))
+    previous = _prefix_costs(b, costs)
     for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
+        current = [previous[0] + _cost(ca, ca, costs.indel)] + [0] * len(b)
         for j, cb in enumerate(b, 1):
-            substitute = 0 if ca == cb else 2 if slips_only and not {ca, cb} <= VOWELS else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + substitute)
+            substitute = 0 if ca == cb else _cost(ca, cb, costs.substitution)
+            current[j] = min(previous[j] + _cost(ca, ca, costs.indel), current[j - 1] + _cost(cb, cb, costs.indel),
+                             previous[j - 1] + substitute)
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
+                current[j] = min(current[j], previous2[j - 2] + _cost(ca, cb, costs.swap))
         if min(current) > limit:
             return limit + 1
         previous2, previous = previous, current
     return previous[-1]
+
+
+def _cost(a: str, b: str, consonant_cost: int) -> int:
+    """An edit of letters `a` and `b` (the same letter for one added or dropped)."""
+    return 1 if a in VOWELS and b in VOWELS else consonant_cost
+
+
+def _prefix_costs(word: str, costs: EditCosts) -> List[int]:
+    """The cost of adding each prefix of `word` to nothing, letter by letter."""
+    found = [0]
+    for letter in word:
+        found.append(found[-1] + _cost(letter, letter, costs.indel))
+    return found
 
 
 def _deletions(word: str, depth: int) -> Set[str]:

@@ -476,3 +476,29 @@ def test_a_sign_told_as_happening_to_the_baby_in_a_clause_after_a_what_if_is_an_
 ])
 def test_a_what_if_still_asks_when_no_later_clause_tells_the_sign_as_happening_to_the_baby(text):
     assert category(text) == "none"
+
+
+@pytest.mark.parametrize("typed, target", [
+    ("drank", "drink"), ("taken", "takes"), ("pregnant", "pregnancy"), ("smokes", "smoker"),
+])
+def test_a_real_word_still_matches_a_risk_word_that_differs_only_in_its_vowels_or_its_ending(typed, target):
+    from bot.risk.matcher import words_match
+
+    assert words_match(typed, target)
+
+
+@pytest.mark.parametrize("real, target", [
+    ("confusion", "convulsion"), ("still", "spilled"), ("talking", "tracking"), ("down", "drowned"),
+    ("sleeping", "stepping"), ("moaning", "morning"),
+])
+def test_the_typo_rule_no_longer_bends_a_real_word_into_a_risk_word_by_a_consonant(real, target):
+    from bot.risk.matcher import words_match
+
+    assert not words_match(real, target)
+
+
+@pytest.mark.parametrize("typo, target", [("spiled", "spilled"), ("trackng", "tracking"), ("drownd", "drowned")])
+def test_a_typo_that_is_no_real_word_is_still_forgiven_a_consonant(typo, target):
+    from bot.risk.matcher import words_match
+
+    assert words_match(typo, target)

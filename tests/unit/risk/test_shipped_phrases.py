@@ -330,3 +330,11 @@ def test_words_run_together_are_read_apart_rather_than_as_two_slips_of_another_w
 ])
 def test_pauses_between_breaths_told_plainly_are_999_but_periodic_breathing_is_not(text, expected):
     assert category(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "he sleeps all day and is up all night, how do i sort his day night confusion",  # read as "convulsion"
+    "burnt my own hand on the kettle, still managed his bottle, just moaning",  # "still" read as "spilled"
+])
+def test_real_words_are_not_bent_into_risk_words_that_differ_by_a_consonant(text):
+    assert category(text) == "none"

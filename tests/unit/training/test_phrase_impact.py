@@ -16,14 +16,14 @@ AFTER = parse({"version": 2, "categories": {"emergency": ["not breathing", "gone
 def test_a_change_is_sorted_into_caught_lost_and_false_alarms_gone():
     texts = [Text("a", "he has gone grey", "emergency"),
              Text("b", "relapsed last week, baby is 3 weeks", "substance_use"),
-             Text("c", "she is so relaxed after her bath", "none"),
+             Text("c", "the boxer in that film relapsed, brilliant acting", "none"),
              Text("d", "he is not breathing", "emergency")]
     kinds = {c.text.source: c.kind for c in impact(texts, BEFORE, AFTER)}
     assert kinds == {"a": "newly caught", "b": "no longer caught", "c": "no longer flagged"}
 
 
 def test_a_new_false_alarm_is_named_as_one():
-    [change] = impact([Text("c", "she is so relaxed after her bath", "none")], AFTER, BEFORE)
+    [change] = impact([Text("c", "the boxer in that film relapsed, brilliant acting", "none")], AFTER, BEFORE)
     assert change.kind == "newly flagged (false alarm)"
 
 
