@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Iterator, List, Optional, Sequence, Tuple
 
-from bot.risk.normalise import normalise, slips
+from bot.risk.normalise import normalise
 
 # A sentence ends at these; a clause also at a comma. Parents rarely punctuate, so a message
 # without any is one sentence and the readings fall back to what they were before.
@@ -83,11 +83,13 @@ PLEADED_FOR = frozenset({"baby", "son", "daughter", "boy", "girl", "newborn", "g
 AROUND_A_PLEA = PANIC_OPENING | frozenset({"someone", "somebody", "me", "needs", "need", "now", "urgent", "oh"})
 
 
-# A plea and nothing else, typed in haste ("hlp", "plz hlp", "HELPP", "hepl me"): "help" with its
-# vowel dropped or a letter doubled or swapped. A lone "help", spelt out, is left as it is: over SMS
-# and WhatsApp it is the carrier keyword, answered with 999 and 111 first, and in the chat it asks
-# what the assistant can do. Someone who cannot stop to spell the word is not asking that.
-HELP = "help"
+# A plea and nothing else, typed in haste ("hlp", "plz hlp", "HELPPP", "heeelp me"): "help" with
+# its vowel dropped or a letter held down. A lone "help", spelt out, is left as it is: over SMS and
+# WhatsApp it is the carrier keyword, answered with 999 and 111 first, and in the chat it asks what
+# the assistant can do; so is a slip in it ("hlep", "hellp"), which is no sign of haste. Someone who
+# cannot stop to spell the word, or holds a key down, is not asking that.
+_HELP_IN_HASTE = re.compile(r"h+l+p+|h+e*l+p+")
+_HELD_DOWN = re.compile(r"(.)\1\1")
 _TYPED_WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -301,7 +303,7 @@ def plea_for_baby(parts: Sequence[Sentence]) -> bool:
 
 def plea_in_haste(text: str) -> bool:
     """Whether a short message is only a plea (see PLEA_WORDS, AROUND_A_PLEA) with "help" typed in
-    haste (see HELP): "hlp", "pls hlp", "helpp me". Not a message that asks ("hlp?")."""
+    haste (see _HELP_IN_HASTE): "hlp", "pls hlp", "helppp me". Not a message that asks ("hlp?")."""
     typed = _TYPED_WORD.findall(text.lower().replace("'", ""))
     if not typed or len(typed) > BROKEN_OFF_WORDS or "?" in text:
         return False
@@ -311,6 +313,5 @@ def plea_in_haste(text: str) -> bool:
 
 
 def _help_in_haste(typed: str) -> bool:
-    """ "help" typed otherwise than in full: text-speak ("hlp") or a slip ("helpp", "hepl")."""
-    read = normalise(typed)
-    return typed != HELP and len(read) == 1 and (read[0] == HELP or read[0] in slips(HELP))
+    """ "help" with its vowel dropped ("hlp") or a letter held down ("helppp", "heeelp")."""
+    return bool(_HELP_IN_HASTE.fullmatch(typed)) and ("e" not in typed or bool(_HELD_DOWN.search(typed)))

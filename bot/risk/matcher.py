@@ -19,9 +19,9 @@ from typing import AbstractSet, Dict, FrozenSet, Iterable, Iterator, List, Mappi
 from bot.risk import discourse
 from bot.risk.categories import PRECEDENCE, Category
 from bot.risk.discourse import Sentence
-from bot.risk.normalise import normalise, slips
+from bot.risk.normalise import SLIPS_FROM, normalise, slips
 from bot.risk.phrases import Entry, Phrase, PhraseList
-from bot.risk.words import is_word, real_words, taken_as_typed
+from bot.risk.words import is_common, is_word, real_words, taken_as_typed
 
 MAX_GAP = 2
 CONTEXT_WINDOW = 2  # words just before a match that can negate it ("would never", "do not")
@@ -168,7 +168,7 @@ def words_match(word: str, target: str) -> bool:
     off an ending ("stoping" ~ "stopped" ~ "stop"). Words of 4 letters or fewer must be exact but
     for a slip of the thumb (`slips`: "bule", "greey") or a dropped letter in a non-word
     (`_letter_dropped`: "bue"): any other edit turns "dead" into "read" and "slap" into "slip". A
-    longer word that is no real word may hold two slips (`_two_slips`: "reething", "floyp"). A real
+    longer word that is no real word may hold two slips (`_two_slips`: "reething", "lopppy"). A real
     word (`words.taken_as_typed`) is read as another only where their vowels or endings differ
     (`_close`): "drank" ~ "drink", "taken" ~ "takes", but "confusion" is no "convulsion"."""
     if word == target:
@@ -186,14 +186,27 @@ TWO_SLIPS = 2
 
 def _two_slips(word: str, target: str) -> bool:
     """Two slips in one word (swapped, dropped or doubled letters, or a vowel for another, the first
-    letters included: "reething", "floyp", "coknig" for "choking"), when what was typed is no word:
+    letters included: "reething", "lopppy", "coknig" for "choking"), when what was typed is no word:
     a real word two edits from a risk word is another word ("sloppy"), so is an "-ing" typed "-in"
-    ("slappin" is no "slapped"), and two words run together are read apart instead ("cosleep" is
-    no "asleep"; see `_read_apart`). The one-edit rules keep the first letter (`_close`) because
+    ("slappin" is no "slapped"), two words run together are read apart instead ("cosleep" is no
+    "asleep"; see `_read_apart`), and a common word one slip away is meant ("hmiself" is
+    "himself", not "myself"; see `_one_edit_from_a_word`). The one-edit rules keep the first letter (`_close`) because
     real words often differ there; a non-word is a slip wherever it went wrong."""
     return len(target) >= TWO_SLIPS_FROM and abs(len(word) - len(target)) <= TWO_SLIPS \
-        and not _typed_word(word) and not _run_together(word) \
+        and not _typed_word(word) and not _run_together(word) and not _one_edit_from_a_word(word) \
         and _edit_distance(word, target, TWO_SLIPS, SLIPS) <= TWO_SLIPS
+
+
+@lru_cache(maxsize=16384)
+def _one_edit_from_a_word(word: str) -> bool:
+    """Whether a common word (`words.is_common`) is one edit from `word` (a letter swapped, dropped,
+    added or changed): "hmiself" is one slip from "himself", which is then meant, not two from
+    "myself". A rare one is not: "reething" is still "breathing", though one letter from "teething"."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    edits = {a + b[1:] for a, b in cuts if b} | {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1} \
+        | {a + c + b[1:] for a, b in cuts if b for c in letters} | {a + c + b for a, b in cuts for c in letters}
+    return any(is_common(edit) for edit in edits - {word})
 
 
 def _letter_dropped(word: str, target: str) -> bool:
@@ -255,7 +268,7 @@ def stem(word: str) -> str:
     return word
 
 
-VOWELS = frozenset("aeiouy")
+VOWELS = frozenset("aeiou")  # not "y": "dying" is no "doing"
 
 
 @dataclass(frozen=True)
@@ -325,8 +338,11 @@ DROPPED_FROM = 3
 
 
 def _dropped(target: str) -> Set[str]:
-    """The forms `_letter_dropped` may read back as `target`."""
-    return _deletions(target, 1) if len(target) >= DROPPED_FROM else set()
+    """The forms `_letter_dropped` may read back as `target`: from a word of 3 letters only if it is
+    a word, not an abbreviation typed as one ("cp" is no "cpr", "mm" no "mmc")."""
+    if len(target) < DROPPED_FROM or (len(target) < SLIPS_FROM and not is_word(target)):
+        return set()
+    return _deletions(target, 1)
 
 
 class Vocabulary:

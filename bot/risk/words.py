@@ -4,8 +4,8 @@ A dropped letter or a lost space turns a risk word into a non-word ("bue", "lmp"
 the same repairs would also turn real words into risk words: "lip" into "limp", "bedroom" into "bed
 room", "bluetooth" into "blue tooth". A word the parent typed that is a real word is what they
 meant, so the matcher restores a letter or a space only in a word that is in none of these lists,
-or in a listed word far rarer than the one the repair gives (`taken_as_typed`): "blu" is listed,
-yet a parent who types it means "blue".
+or in a seldom written word far rarer than the one the repair gives (`taken_as_typed`): "blu" is
+listed, yet a parent who types it means "blue".
 
 The list is pyspellchecker's English word-frequency list (a pure-Python dependency, MIT, ~160,000
 words), every word of it whatever its frequency: a rare real word left uncorrected costs a slip not
@@ -37,12 +37,12 @@ CARE_WORDS = frozenset({"keyworker", "keyworkers", "careworker", "careworkers"})
 BRITISH_WORDS = PROJECT_ROOT / "data" / "risk" / "british_words.txt"
 ABBREVIATIONS_UP_TO = 3  # letters: the British list's words this short are abbreviations ("ot", "hr")
 _ABBREVIATION_PLURAL = re.compile(r"[a-z]{1,2}'s")  # "h's", "gp's"
-# A listed word at least this many times rarer (in pyspellchecker's counts) than the phrase word a
-# repair gives is read as that word: "blu" (173) is "blue" (124,161), but "imp" (402) stays "imp",
-# not "limp" (4,389), and "lip" (10,003) stays "lip". A slip of the thumb is rare, but not so rare
-# that a word seldom written at all is the likelier reading.
+# A listed word written fewer than COMMON times in pyspellchecker's counts, and at least RARER_BY
+# times rarer than the phrase word a repair gives, is read as that word: "blu" (173) is "blue"
+# (124,161), "chocking" (64) is "choking" (7,958). Not "imp" (402), only 11 times rarer than "limp",
+# nor "rink" (1,407) for "drink", nor "hi" or "wee": a word written that often is what was meant.
+COMMON = 1000
 RARER_BY = 100
-
 
 @lru_cache(maxsize=1)
 def _counts() -> Dict[str, int]:
@@ -72,14 +72,17 @@ def is_word(word: str) -> bool:
     return word in real_words()
 
 
+def is_common(word: str) -> bool:
+    """A real word written at least COMMON times; a word with no count (British, text-speak, care
+    words) counts as common: it is on its list because parents write it."""
+    return is_word(word) and _counts().get(word, COMMON) >= COMMON
+
+
 def taken_as_typed(word: str, repaired: str) -> bool:
-    """Whether `word` is what the parent meant rather than a slip for `repaired`: it is a real word
-    and not RARER_BY times rarer than `repaired`. A word with no count (British, text-speak, care
-    words) is taken as typed, and so is any word when `repaired` has no count: there is nothing to
-    weigh it against."""
-    if not is_word(word):
-        return False
-    counts = _counts()
-    if word not in counts or repaired not in counts:
+    """Whether `word` is what the parent meant rather than a slip for `repaired`: a common word, or
+    a rarer real word not RARER_BY times rarer than `repaired` (any real word when `repaired` has
+    no count: there is nothing to weigh it against)."""
+    if is_common(word):
         return True
-    return counts[word] * RARER_BY >= counts[repaired]
+    counts = _counts()
+    return is_word(word) and counts[word] * RARER_BY >= counts.get(repaired, 0)

@@ -369,11 +369,19 @@ def test_a_two_letter_word_is_never_read_as_a_three_letter_risk_word(real, targe
     assert not words_match(real, target)
 
 
-def test_a_listed_word_far_rarer_than_the_risk_word_it_is_a_letter_short_of_is_read_as_that_word():
+@pytest.mark.parametrize("typed, abbreviation", [("cp", "cpr"), ("mm", "mmc")])
+def test_a_three_letter_abbreviation_is_not_read_back_from_two_of_its_letters(typed, abbreviation):
+    from bot.risk.matcher import words_match
+
+    assert not words_match(typed, abbreviation)  # "dying for a cp of tea" is no CPR
+
+
+def test_a_seldom_written_word_far_rarer_than_the_risk_word_it_is_a_letter_short_of_is_read_as_that_word():
     from bot.risk.matcher import words_match
 
     assert words_match("blu", "blue")  # listed, but 700 times rarer than "blue"
     assert not words_match("imp", "limp")  # only 11 times rarer: an imp is meant
+    assert not words_match("rink", "drink")  # 190 times rarer, but written often enough to be meant
 
 
 @pytest.mark.parametrize("text", ["hes ot breathing", "he turned blu", "she isn breathing", "he ist breathing"])
@@ -425,7 +433,7 @@ def test_a_key_given_twice_in_one_entry_is_an_error_not_a_silent_override(tmp_pa
 
 
 @pytest.mark.parametrize("typed, target", [
-    ("reething", "breathing"), ("floyp", "floppy"), ("coknig", "choking"), ("wakkingg", "waking"),
+    ("reething", "breathing"), ("lopppy", "floppy"), ("coknig", "choking"), ("wakkingg", "waking"),
 ])
 def test_two_slips_in_one_long_word_that_is_no_word_still_match(typed, target):
     from bot.risk.matcher import words_match
@@ -438,6 +446,7 @@ def test_two_slips_in_one_long_word_that_is_no_word_still_match(typed, target):
     ("slappin", "slapped"),  # "-ing" typed "-in": "slapping"
     ("sudafed", "sedated"),  # two consonants changed: another word, not two slips
     ("sitfff", "stiff"),  # too short a phrase word for two slips
+    ("hmiself", "myself"),  # one slip from "himself", which is meant
 ])
 def test_two_edits_are_no_two_slips_in_a_real_word_a_changed_consonant_or_a_short_word(typed, target):
     from bot.risk.matcher import words_match
@@ -455,8 +464,9 @@ def test_a_plea_typed_in_haste_and_nothing_else_is_an_emergency(text):
     assert category(text) == "emergency"
 
 
-@pytest.mark.parametrize("text", ["help", "HELP", "Help!", "help me", "hlp?", "hlp with sleep", "pls help"])
-def test_a_lone_help_spelt_out_or_a_hasty_plea_that_asks_or_says_more_is_no_emergency(text):
+@pytest.mark.parametrize("text", ["help", "HELP", "Help!", "help me", "hlp?", "hlp with sleep", "pls help", "hlep",
+                                  "hellp"])
+def test_a_lone_help_spelt_out_or_slipped_or_a_hasty_plea_that_asks_or_says_more_is_no_emergency(text):
     assert category(text) == "none"  # a lone HELP is the carrier keyword, or asks what the bot can do
 
 

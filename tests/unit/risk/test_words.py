@@ -19,10 +19,12 @@ def test_ordinary_british_words_text_speak_and_care_words_are_still_words(word):
     assert is_word(word)
 
 
-def test_a_real_word_is_taken_as_typed_unless_far_rarer_than_the_word_a_repair_gives():
+def test_a_real_word_is_taken_as_typed_unless_seldom_written_and_far_rarer_than_the_word_a_repair_gives():
     assert taken_as_typed("lip", "limp")
-    assert taken_as_typed("imp", "limp")
+    assert taken_as_typed("imp", "limp")  # seldom written, but only 11 times rarer
+    assert taken_as_typed("rink", "drink")  # 190 times rarer, but written often enough
     assert not taken_as_typed("blu", "blue")
+    assert not taken_as_typed("chocking", "choking")
     assert not taken_as_typed("bue", "blue")  # no word at all
 
 
