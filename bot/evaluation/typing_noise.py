@@ -9,7 +9,9 @@ swapped, one letter dropped, one doubled, two of these in one word, one space lo
 copy per text (seeded from the seed, the kind and the text, so every run and both versions get the
 same copies; a kind that cannot change a text makes none). The table counts the copies the phrase layer no longer calls an
 emergency, with the code and phrases of `--base` (default HEAD, extracted with `git archive`, run
-in a subprocess) and with the working copy. Then every labelled text, benign ones included, is read
+in a subprocess) and with the working copy. The benign texts are mistyped the same way, and a
+second table counts their copies flagged as a risk: a tolerance that forgives more slips can also
+read a mistyped ordinary word as a risk word. Then every labelled text, benign ones included, is read
 by both, and each whose verdict changes is listed as `phrase_impact` lists it. Only the phrase
 layer is read (no model), so it runs in under a minute. The blind sets are never read.
 
@@ -35,7 +37,7 @@ from bot.risk import phrases as phrase_list
 from bot.risk.categories import Category
 from bot.risk.normalise import TEXT_SPEAK
 from bot.training.phrase_check import PHRASES
-from bot.training.phrase_impact import Change, Text, labelled_texts, report, verdict
+from bot.training.phrase_impact import NONE, Change, labelled_texts, report, verdict
 
 EMERGENCY = Category.EMERGENCY.value
 _WORD = re.compile(r"[A-Za-z]+")
@@ -186,18 +188,35 @@ def base_verdicts(base: str, texts: Sequence[str], root: Path) -> List[str]:
     return verdicts
 
 
-def table(copies: Dict[str, List[str]], before: Dict[str, str], after: Dict[str, str]) -> str:
-    lines = ["| slip | copies | lost before | lost after |", "|---|---:|---:|---:|"]
-    for kind, typed in copies.items():
-        lost = [sum(1 for t in typed if verdicts[t] != EMERGENCY) for verdicts in (before, after)]
-        lines.append(f"| {kind} | {len(typed):,} | {lost[0]} | {lost[1]} |")
+Pairs = Dict[str, List[Tuple[str, str]]]  # per kind of slip, (original, copy) for each text it changed
+
+
+def copies_of(originals: Sequence[str], seed: int) -> Pairs:
+    pairs = {kind: [(o, mistyped(o, kind, seed)) for o in originals] for kind in SLIPS}
+    return {kind: [(o, c) for o, c in found if c != o] for kind, found in pairs.items()}
+
+
+def missed(verdict_of_copy: str) -> bool:
+    return verdict_of_copy != EMERGENCY
+
+
+def flagged(verdict_of_copy: str) -> bool:
+    return verdict_of_copy != NONE
+
+
+def table(copies: Pairs, before: Dict[str, str], after: Dict[str, str], counts: Callable[[str], bool],
+          heading: str) -> str:
+    lines = [f"| slip | copies | {heading} before | {heading} after |", "|---|---:|---:|---:|"]
+    for kind, pairs in copies.items():
+        counted = [sum(1 for _, c in pairs if counts(verdicts[c])) for verdicts in (before, after)]
+        lines.append(f"| {kind} | {len(pairs):,} | {counted[0]} | {counted[1]} |")
     return "\n".join(lines)
 
 
-def lost_after(copies: Dict[str, List[Tuple[str, str]]], after: Dict[str, str]) -> str:
-    lines = ["copies the working copy still misses (original -> copy):"]
+def listed(copies: Pairs, after: Dict[str, str], counts: Callable[[str], bool], heading: str) -> str:
+    lines = [f"{heading} (original -> copy):"]
     lines += [f"  [{kind}] {original!r} -> {typed!r}" for kind, pairs in copies.items()
-              for original, typed in pairs if after[typed] != EMERGENCY]
+              for original, typed in pairs if counts(after[typed])]
     return "\n".join(lines)
 
 
@@ -205,26 +224,31 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.evaluation.typing_noise", description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="HEAD", help="the git revision to compare with (default HEAD)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--show-lost", action="store_true", help="list the copies the working copy misses")
+    parser.add_argument("--show-lost", action="store_true",
+                        help="list the copies the working copy misses, and the benign copies it flags")
     args = parser.parse_args(argv)
     settings = get_settings()
     root = settings.project_root
     texts = labelled_texts(root, settings.nlu_data_dir)
     current = phrase_list.load(root / PHRASES)
     originals = sorted({t.text for t in texts})
-    emergencies = sorted({t.text for t in texts if t.expected == EMERGENCY})
-    pairs = {kind: [(e, mistyped(e, kind, args.seed)) for e in emergencies] for kind in SLIPS}
-    pairs = {kind: [(e, c) for e, c in found if c != e] for kind, found in pairs.items()}
-    asked = sorted(set(originals) | {c for found in pairs.values() for _, c in found})
+    emergencies = copies_of(sorted({t.text for t in texts if t.expected == EMERGENCY}), args.seed)
+    benign = copies_of(sorted({t.text for t in texts if t.expected == NONE}), args.seed)
+    asked = sorted(set(originals) | {c for pairs in (emergencies, benign) for found in pairs.values() for _, c in found})
     before = dict(zip(asked, base_verdicts(args.base, asked, root)))
     after = {t: verdict(t, current) for t in asked}
-    caught = {e for e in emergencies if before[e] == EMERGENCY and after[e] == EMERGENCY}
-    pairs = {kind: [(e, c) for e, c in found if e in caught] for kind, found in pairs.items()}
-    print(f"{len(caught)} of {len(emergencies)} distinct labelled emergencies caught as written by both "
-          f"{args.base} and the working copy; one copy per slip (seed {args.seed}):\n")
-    print(table({kind: [c for _, c in found] for kind, found in pairs.items()}, before, after))
+    caught = {t for t in originals if before[t] == EMERGENCY and after[t] == EMERGENCY}
+    clear = {t for t in originals if before[t] == NONE and after[t] == NONE}
+    emergencies = {kind: [(o, c) for o, c in found if o in caught] for kind, found in emergencies.items()}
+    benign = {kind: [(o, c) for o, c in found if o in clear] for kind, found in benign.items()}
+    print(f"{len({o for found in emergencies.values() for o, _ in found})} distinct labelled emergencies "
+          f"caught as written by both {args.base} and the working copy; one copy per slip (seed {args.seed}):\n")
+    print(table(emergencies, before, after, missed, "lost"))
+    print("\nBenign labelled texts flagged as written by neither; one copy per slip:\n")
+    print(table(benign, before, after, flagged, "flagged"))
     if args.show_lost:
-        print("\n" + lost_after(pairs, after))
+        print("\n" + listed(emergencies, after, missed, "copies the working copy still misses"))
+        print("\n" + listed(benign, after, flagged, "benign copies the working copy flags"))
     changes = [Change(t, before[t.text], after[t.text]) for t in texts if before[t.text] != after[t.text]]
     print(f"\nVerdicts on all labelled texts, {args.base} against the working copy:")
     print(report(changes, len(texts)))

@@ -28,3 +28,15 @@ def test_two_slips_land_in_one_long_word_and_leave_the_rest_of_the_text_alone():
     assert typed.startswith("oh no hes not ") and typed != text
     assert abs(len(typed) - len(text)) <= 2
     assert mistyped("he is not ok", "two slips in one word", seed=1) == "he is not ok"  # no word long enough
+
+
+def test_the_tables_count_emergency_copies_missed_and_benign_copies_flagged_by_each_version():
+    from bot.evaluation.typing_noise import flagged, missed, table
+
+    emergencies = {"a letter dropped": [("hes not breathing", "hes ot breathing")]}
+    benign = {"a letter dropped": [("dying for a cup of tea", "dying for a cp of tea")]}
+    before = {"hes ot breathing": "none", "dying for a cp of tea": "emergency"}
+    after = {"hes ot breathing": "emergency", "dying for a cp of tea": "none"}
+    assert "| a letter dropped | 1 | 1 | 0 |" in table(emergencies, before, after, missed, "lost")
+    assert "| a letter dropped | 1 | 1 | 0 |" in table(benign, before, after, flagged, "flagged")
+    assert "| a letter dropped | 1 | 0 | 1 |" in table(benign, after, before, flagged, "flagged")
