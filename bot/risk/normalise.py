@@ -125,6 +125,19 @@ def _expand_ill(previous: str, following: str) -> List[str]:
     return ["i", "will"]
 
 
+# "od" is text-speak for an overdose ("took an od", "gonna od") and the commonest slip of "do" ("how
+# od i", "od they"). No labelled text uses it for an overdose, while with two letters swapped 107 of
+# 7,492 benign labelled texts were flagged for it (typing_noise, seed 1). So it is an overdose only
+# after a word an overdose follows, and "do" everywhere else.
+OVERDOSE_AFTER = frozenset({"a", "an", "another", "took", "take", "taken", "taking", "had", "gonna",
+                            "wanna", "nearly", "almost"})
+
+
+def _expand_od(previous: str) -> List[str]:
+    """The typed "od", read from the word typed before it; see OVERDOSE_AFTER."""
+    return ["overdose"] if previous in OVERDOSE_AFTER else ["do"]
+
+
 def normalise(text: str) -> List[str]:
     """Lowercase words with punctuation gone, letter runs shortened and text-speak expanded."""
     text = _APOSTROPHES.sub("", text.lower())
@@ -135,6 +148,8 @@ def normalise(text: str) -> List[str]:
         if word == "ill":
             following = typed[index + 1] if index + 1 < len(typed) else ""
             words.extend(_expand_ill(words[-1] if words else "", following))
+        elif word == "od":
+            words.extend(_expand_od(typed[index - 1] if index else ""))
         else:
             words.extend(TEXT_SPEAK.get(_as_meant(word), word).split())
     return words

@@ -512,3 +512,11 @@ def test_a_typo_that_is_no_real_word_is_still_forgiven_a_consonant(typo, target)
     from bot.risk.matcher import words_match
 
     assert words_match(typo, target)
+
+
+@pytest.mark.parametrize("typed, expanded", [
+    ("took an od", ["took", "an", "overdose"]), ("gonna od", ["going", "to", "overdose"]),
+    ("how od i", ["how", "do", "i"]), ("od they", ["do", "they"]),
+])
+def test_od_is_an_overdose_only_after_a_word_an_overdose_follows_and_elsewhere_a_slipped_do(typed, expanded):
+    assert normalise(typed) == expanded
