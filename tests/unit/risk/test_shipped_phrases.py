@@ -338,3 +338,41 @@ def test_pauses_between_breaths_told_plainly_are_999_but_periodic_breathing_is_n
 ])
 def test_real_words_are_not_bent_into_risk_words_that_differ_by_a_consonant(text):
     assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "dozed off in the armchair with him on me and when i woke he was slumped over and cold",
+    "we fell asleep with her in our bed, woke up and shes gone really pale",
+    "nodded off on the couch with my son on my chest, woke and he looks so pale",
+    "i woke up and she was trapped under the duvet, cold to touch",
+])
+def test_a_baby_found_with_a_sign_after_an_adult_slept_beside_them_is_999_not_unsafe_sleep(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "my boyfriend slept on baby last night, baby no breathing good",
+    "dad rolled on him in the bed, now he no move",
+    "her lips look dark and she is stuck between the cot and the mattress",
+])
+def test_overlaying_or_entrapment_told_in_broken_english_with_a_sign_is_999(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "fell asleep on the sofa with her on my chest last night",
+    "nodded off in the chair and woke with her slumped on me",
+    "she rolled on her side in the cot and looks pale, is she ok",
+    "baby has no breathing problems, just a snuffly nose",
+    "he has no wake windows at all, how long should they be",
+])
+def test_sofa_sharing_without_a_sign_a_baby_rolled_on_her_side_or_no_problems_is_no_emergency(text):
+    assert category(text) != "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "i never told anyone i am pregnant and the contractions are every few minutes",
+    "too scared to tell my mum about the baby and now my waters broke",
+])
+def test_labour_in_a_pregnancy_never_told_for_fear_is_999(text):
+    assert category(text) == "emergency"
