@@ -376,3 +376,15 @@ def test_sofa_sharing_without_a_sign_a_baby_rolled_on_her_side_or_no_problems_is
 ])
 def test_labour_in_a_pregnancy_never_told_for_fear_is_999(text):
     assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["baby blue is my favourite colour for her cardigans",
+                                  "boiling water from the kettle nearly scalded me, the baby was asleep upstairs",
+                                  "dropped my tea and burnt me, babys fine in her bouncer"])
+def test_baby_blue_told_as_a_colour_or_a_grown_up_nearly_scalded_is_no_emergency(text):
+    assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", ["my baby is blue", "the hot tea scalded her arm, its blistering"])
+def test_a_blue_baby_or_a_scalded_one_is_still_999(text):
+    assert category(text) == "emergency"
