@@ -52,6 +52,25 @@ NOT_NOW = (
     ("was", "fine"), ("was", "ok"), ("was", "okay"), ("was", "alright"), ("fine", "after"),
     ("coughed", "it", "up"), ("my", "friend"), ("friends", "baby"), ("my", "mate"), ("mates", "baby"),
 )
+# A baby seen on a screen, told before the sign: "the baby on that tv programme went blue" is a
+# story like a friend's. Only a baby "on" or "in" one: "he went blue while i was watching tv" is not.
+SCREENS = frozenset({"tv", "telly", "television", "programme", "program", "film", "movie", "documentary",
+                     "show", "news", "youtube", "tiktok", "soap", "series", "video"})
+ON_SCREEN = frozenset({"on", "in"})
+SCREEN_DETERMINERS = frozenset({"the", "a", "that", "this", "some"})
+SCREEN_BABIES = frozenset({"baby", "babies", "child", "toddler", "boy", "girl", "newborn"})
+
+# A named diagnosis asked about with another reading offered ("is that a seizure or just the
+# reflex"), after a telling of something that sounds ordinary: the parent names the fear to have it
+# ruled out. Only with "or" after the name, and only when the telling says nothing is going on now
+# (see HAPPENING), "when"/"while" clauses left out: "when he is dropping off" tells a habit.
+DIAGNOSIS_ASKED = (("is", "that", "a"), ("is", "this", "a"), ("is", "it", "a"), ("was", "that", "a"),
+                   ("was", "it", "a"), ("could", "it", "be", "a"), ("could", "that", "be", "a"),
+                   ("could", "this", "be", "a"))
+HABIT_CLAUSES = frozenset({"when", "while", "whenever"})
+# Words a named diagnosis can run to before its "or": "a seizure or", "a febrile fit or".
+DIAGNOSIS_WORDS = 3
+
 # Between an asking "if" and the sign, these tell it as going on, not supposed (not "is" or
 # "again": "what do i do if he is choking", "if it happens again" ask about what may come).
 ONGOING = frozenset({"keeps", "keep", "still", "currently"})
@@ -236,7 +255,48 @@ def sign_asked_about(words: Sequence[str], sign_start: int) -> bool:
     if asked < 0:
         return False
     told = words[:asked]
-    return _has(told, NOT_NOW) and not HAPPENING & set(told)
+    return (_has(told, NOT_NOW) or seen_on_screen(told)) and not HAPPENING & set(told)
+
+
+def seen_on_screen(words: Sequence[str]) -> bool:
+    """A baby on or in a screen's story ("the baby on that tv programme", "a baby in a film"): the
+    sign told after it is someone else's, as a friend's baby's is (see NOT_NOW)."""
+    for i, word in enumerate(words):
+        if word in SCREEN_BABIES and words[i + 1:i + 2] and words[i + 1] in ON_SCREEN:
+            rest = [w for w in words[i + 2:i + 4] if w not in SCREEN_DETERMINERS]
+            if rest and rest[0] in SCREENS:
+                return True
+    return False
+
+
+def diagnosis_asked(words: Sequence[str], sign_start: Optional[int] = None) -> bool:
+    """Whether a diagnosis is named only to be asked about with another reading offered, after a
+    telling of nothing going on now: "he startles and throws his arms out when he is dropping off,
+    is that a seizure or just the reflex" (see DIAGNOSIS_ASKED). With `sign_start`, only a question
+    whose diagnosis begins there; without, any (for the model, which names no sign)."""
+    present = set(words)
+    for cue in DIAGNOSIS_ASKED:
+        if cue[0] not in present:
+            continue
+        at = _find(words, cue)
+        while at >= 0:
+            named = at + len(cue)
+            if (sign_start is None or named == sign_start) and _offers_another(words, named) \
+                    and _told_as_a_habit(words[:at]):
+                return True
+            at = _find(words, cue, at + 1)
+    return False
+
+
+def _offers_another(words: Sequence[str], named: int) -> bool:
+    """ "or" within a few words after the name: "a seizure or just the reflex"."""
+    return "or" in words[named + 1:named + 1 + DIAGNOSIS_WORDS]
+
+
+def _told_as_a_habit(told: Sequence[str]) -> bool:
+    """Nothing in the telling says it is going on now, once its "when"/"while" clause is left out."""
+    cut = next((i for i, w in enumerate(told) if w in HABIT_CLAUSES), len(told))
+    return bool(told) and not HAPPENING & set(told[:cut])
 
 
 def asked_if(parts: Sequence[Sentence], sign_start: int) -> bool:

@@ -69,6 +69,14 @@ EMERGENCY_HYPOTHETICAL_CUES = (
     ("signs", "that"), ("what", "are", "the", "signs"), ("last", "year"), ("last", "month"),
     ("know", "the", "signs"),
 )
+# A purpose told as prevention just before the sign: "so i do not scald her", "to avoid choking".
+# Not "to stop": "doing back blows to stop her choking" is the emergency being dealt with; nor "so
+# he can not", a result ("wedged so he can not breathe").
+PREVENTION_CUES = (("so", "i", "do", "not"), ("so", "we", "do", "not"), ("so", "he", "does", "not"),
+                   ("so", "she", "does", "not"), ("so", "they", "do", "not"), ("so", "it", "does", "not"),
+                   ("so", "baby", "does", "not"), ("so", "as", "not", "to"), ("to", "avoid"), ("to", "prevent"))
+# Words that may stand between the purpose and the sign: "so i do not accidentally scald her".
+PREVENTION_REACH = 1
 # Only with no urgency word in the message: an emergency foreseen ("he will stop breathing") or
 # over ("but is fine now", "pinked up straight away", "the doctor checked her").
 MODALS = frozenset({"will", "might", "could", "would", "may"})
@@ -91,6 +99,16 @@ BEFORE_THE_SIGN = (("was", "fine"), ("was", "ok"), ("was", "okay"))
 # the nurse said it was normal"): a 999 said in vain is a lesser error than a missed emergency.
 REASSURED = (("said", "that", "is", "normal"), ("said", "it", "is", "normal"),
              ("said", "it", "was", "normal"), ("said", "that", "was", "normal"))
+# A baby told as well after the sign ("a bit floppy after her jabs but feeding and smiling") and
+# reassured by a professional ("said that is ok" too) is no emergency, however the tense reads ("she
+# has been" is typed "shes been"), unless the telling says the sign came on or goes on (ACUTE):
+# "shes gone floppy, the nurse said it was normal" stays 999.
+REASSURED_WELL = REASSURED + (("said", "that", "is", "ok"), ("said", "it", "is", "ok"),
+                              ("said", "that", "is", "fine"), ("said", "it", "is", "fine"),
+                              ("said", "she", "is", "ok"), ("said", "he", "is", "ok"))
+WELL_SIGNS = frozenset({"smiling", "smiley", "laughing", "giggling", "babbling", "cooing", "alert", "playing",
+                        "feeding", "eating"})
+ACUTE = frozenset({"gone", "going", "keeps", "keep", "still", "again", "now", "suddenly", "just", "worse"})
 PAST_MARKERS = (("last",), ("yesterday",), ("earlier",), ("ago",), ("other", "day"), ("jabs",),
                 ("vaccinations",), ("injections",), ("immunisations",))
 PRESENT_MARKERS = frozenset({"is", "are", "am", "has", "have", "keeps", "keep", "still",
@@ -515,7 +533,9 @@ def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
         negated = False
         hypothetical = not urgent and (_asked_what_if(parts, words, first, positions, entry)
                                        or _foreseen(words, first) or _resolved(words, first)
-                                       or discourse.sign_asked_about(words, first))
+                                       or discourse.sign_asked_about(words, first)
+                                       or _prevented(words, starts)
+                                       or any(discourse.diagnosis_asked(words, s) for s in starts))
     else:
         hypothetical = not urgent and _hypothetical_here(parts, words, first, entry.category)
     return PhraseMatch(entry.category, entry.label, first, negated, hypothetical)
@@ -556,11 +576,30 @@ def _foreseen(words: Sequence[str], start: int) -> bool:
     return start > 0 and words[start - 1] in MODALS
 
 
+def _prevented(words: Sequence[str], starts: Sequence[int]) -> bool:
+    """A purpose told as prevention just before one of the match's groups: "what temperature should
+    a bath be so i do not scald her" (see PREVENTION_CUES)."""
+    return any(0 <= start - (i + len(cue)) <= PREVENTION_REACH
+               for start in starts for i, cue in _cues_in(words[:start], PREVENTION_CUES))
+
+
 def _resolved(words: Sequence[str], after: int) -> bool:
     """The message says, after the match, that it is over: "went blue but pinked up straight away"."""
     rest = words[after:]
     return any(not _before_the_sign(rest, i, cue) for i, cue in _cues_in(rest, RESOLVED)) \
-        or _reassured_after_the_fact(words, after)
+        or _reassured_after_the_fact(words, after) or _reassured_and_well(words, after)
+
+
+def _reassured_and_well(words: Sequence[str], after: int) -> bool:
+    """A professional's reassurance (REASSURED_WELL) after the sign, a well sign (WELL_SIGNS)
+    between them not negated ("but feeding and smiling", not "not feeding"), and nothing acute
+    (ACUTE)."""
+    cue = min((i for i, _ in _cues_in(words[after:], REASSURED_WELL)), default=None)
+    if cue is None:
+        return False
+    between = words[after:after + cue]
+    well = any(w in WELL_SIGNS and not _negated(between, i) for i, w in enumerate(between))
+    return well and not ACUTE & set(words[:after + cue])
 
 
 def _before_the_sign(words: Sequence[str], start: int, cue: Tuple[str, ...]) -> bool:
@@ -615,8 +654,22 @@ class Context:
 
 
 def is_urgent(words: Sequence[str]) -> bool:
-    return any((w in URGENCY and not _calm_now(words, i)) or (w == "help" and _is_plea(words, i))
+    return any((w in URGENCY and not _calm_now(words, i) and not _worried_now(words, i))
+               or (w == "help" and _is_plea(words, i))
                for i, w in enumerate(words))
+
+
+# "and now im paranoid": the speaker's own worry since, not something happening now.
+WORRIED = frozenset({"paranoid", "worried", "worrying", "anxious", "nervous", "obsessed", "obsessing",
+                     "scared", "terrified", "petrified", "frightened", "wondering"})
+
+
+def _worried_now(words: Sequence[str], index: int) -> bool:
+    """ "now i am paranoid", "now i worry": a "now" that tells the speaker's worry since a story,
+    not that anything is happening; the sign's own words decide then."""
+    after = [w for w in words[index + 1:index + 4] if w not in {"i", "am", "we", "are", "really", "so"}]
+    return words[index] == "now" and words[index + 1:index + 2] in (["i"], ["we"]) \
+        and bool(after) and after[0] in WORRIED | {"worry"}
 
 
 def _calm_now(words: Sequence[str], index: int) -> bool:
@@ -718,7 +771,8 @@ def read_context(text: str, words: Sequence[str], urgent: bool) -> Context:
         emergency_hypothetical=not urgent and ((_cue_before(words, end, EMERGENCY_HYPOTHETICAL_CUES)
                                                 and not discourse.tells_about_self_after_asking(text))
                                                or _resolved(words, 0)
-                                               or discourse.sign_asked_about(words, 0)),
+                                               or discourse.sign_asked_about(words, 0)
+                                               or discourse.diagnosis_asked(words)),
         question=not urgent and question and not about_self,
         contradicted=contradicted(words),
     )

@@ -172,3 +172,48 @@ def test_a_short_plea_for_the_baby_and_nothing_else_is_an_emergency(text):
                                   "help my baby?", "i need help with my baby", "help my baby sleep through"])
 def test_a_lone_help_or_a_plea_for_advice_about_the_baby_is_not_a_plea_for_the_baby(text):
     assert category(text) == "none"
+
+
+SIGNS = parse({
+    "version": "test-discourse-19",
+    "categories": {"emergency": ["seizure", "went blue", "had a fit", "floppy", "scalded"]},
+})
+
+
+def sign_category(text, ranking=()):
+    return assess(text, list(ranking), SIGNS, 0.5, 0.35).category
+
+
+@pytest.mark.parametrize("text", [
+    "a baby in a film went blue and they saved him, is that common",
+    "the toddler on the news went blue in the pool, is that something that happens a lot",
+])
+def test_a_sign_told_of_a_baby_on_a_screen_then_asked_about_is_a_question(text):
+    assert sign_category(text) == "none"
+
+
+def test_a_sign_told_while_the_parent_watched_a_screen_is_still_999():
+    assert sign_category("he went blue while i was watching something on tv, is that normal") == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "she flings her arms up when the door bangs, could it be a seizure or is it the startle",
+    "his chin wobbles while he feeds, is this a seizure or just a newborn thing",
+])
+def test_a_diagnosis_named_only_to_be_ruled_out_after_a_habit_is_a_question(text):
+    assert sign_category(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "his arms are jerking and he is staring, is that a seizure or a dream",
+    "is that a seizure or not, his eyes",
+    "he jerks when he sleeps, is that a seizure",
+])
+def test_a_diagnosis_asked_about_something_going_on_or_with_no_other_reading_stays_999(text):
+    assert sign_category(text) == "emergency"
+
+
+def test_the_model_alone_is_not_believed_on_a_diagnosis_named_only_to_be_ruled_out():
+    text = "her legs kick out when she is falling asleep, is that a fit or normal"
+    assert sign_category(text, model("risk_emergency", 0.8)) == "none"
+    assert sign_category("her legs are kicking out, is that a fit or normal", model("risk_emergency", 0.8)) == "emergency"

@@ -520,3 +520,45 @@ def test_a_typo_that_is_no_real_word_is_still_forgiven_a_consonant(typo, target)
 ])
 def test_od_is_an_overdose_only_after_a_word_an_overdose_follows_and_elsewhere_a_slipped_do(typed, expanded):
     assert normalise(typed) == expanded
+
+
+SIGNS = parse({
+    "version": "test-19",
+    "categories": {"emergency": ["scalded", "choking", "floppy", "had a fit"]},
+})
+
+
+def sign_category(text):
+    return assess(text, [], SIGNS, model_threshold=0.5).category
+
+
+@pytest.mark.parametrize("text", ["how hot should the bottle be so she does not get scalded",
+                                  "how do i cut grapes to avoid choking",
+                                  "what size pieces so as not to risk choking"])
+def test_a_sign_named_as_what_to_prevent_is_no_emergency(text):
+    assert sign_category(text) == "none"
+
+
+@pytest.mark.parametrize("text", ["doing back blows to stop her choking", "shes wedged so she can not stop choking",
+                                  "i put him in the bath so he does not overheat and he is choking"])
+def test_a_sign_being_dealt_with_or_told_as_a_result_is_still_999(text):
+    assert sign_category(text) == "emergency"
+
+
+def test_now_telling_the_parents_worry_since_anothers_story_is_no_urgency():
+    text = "my sisters baby had a fit last year and now i am worried, what should i watch for"
+    assert sign_category(text) == "none"
+    assert sign_category("my sisters baby had a fit last year and now mine is shaking") == "emergency"
+
+
+def test_a_well_baby_a_professional_reassured_about_is_no_emergency():
+    assert sign_category("bit floppy after his injections but feeding and smiling, the nurse said that is ok") == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "bit floppy after his injections and not feeding or smiling, the nurse said that is ok",
+    "hes gone floppy after his injections but still feeding, the nurse said that is ok",
+    "floppy and smiling, is that ok",
+])
+def test_a_baby_not_well_going_floppy_or_not_reassured_stays_999(text):
+    assert sign_category(text) == "emergency"
