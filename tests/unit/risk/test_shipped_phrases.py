@@ -373,6 +373,7 @@ def test_sofa_sharing_without_a_sign_a_baby_rolled_on_her_side_or_no_problems_is
 @pytest.mark.parametrize("text", [
     "i never told anyone i am pregnant and the contractions are every few minutes",
     "too scared to tell my mum about the baby and now my waters broke",
+    "bleeding heavily and cramping, i never told anyone i was pregnant",
 ])
 def test_labour_in_a_pregnancy_never_told_for_fear_is_999(text):
     assert category(text) == "emergency"
