@@ -354,6 +354,8 @@ def test_a_baby_found_with_a_sign_after_an_adult_slept_beside_them_is_999_not_un
     "my boyfriend slept on baby last night, baby no breathing good",
     "dad rolled on him in the bed, now he no move",
     "her lips look dark and she is stuck between the cot and the mattress",
+    "found her under the duvet in our bed, so cold",
+    "pls my baby no respond",
 ])
 def test_overlaying_or_entrapment_told_in_broken_english_with_a_sign_is_999(text):
     assert category(text) == "emergency"
