@@ -106,8 +106,8 @@ REASSURED = (("said", "that", "is", "normal"), ("said", "it", "is", "normal"),
 REASSURED_WELL = REASSURED + (("said", "that", "is", "ok"), ("said", "it", "is", "ok"),
                               ("said", "that", "is", "fine"), ("said", "it", "is", "fine"),
                               ("said", "she", "is", "ok"), ("said", "he", "is", "ok"))
-WELL_SIGNS = frozenset({"smiling", "smiley", "laughing", "giggling", "babbling", "cooing", "alert", "playing",
-                        "feeding", "eating"})
+# Not "feeding": "struggling with feeding" is no sign of a well baby.
+WELL_SIGNS = frozenset({"smiling", "smiley", "laughing", "giggling", "babbling", "cooing", "alert", "playing"})
 ACUTE = frozenset({"gone", "going", "keeps", "keep", "still", "again", "now", "suddenly", "just", "worse"})
 PAST_MARKERS = (("last",), ("yesterday",), ("earlier",), ("ago",), ("other", "day"), ("jabs",),
                 ("vaccinations",), ("injections",), ("immunisations",))
@@ -660,16 +660,18 @@ def is_urgent(words: Sequence[str]) -> bool:
 
 
 # "and now im paranoid": the speaker's own worry since, not something happening now.
-WORRIED = frozenset({"paranoid", "worried", "worrying", "anxious", "nervous", "obsessed", "obsessing",
+WORRIED = frozenset({"paranoid", "worried", "worrying", "worry", "anxious", "nervous", "obsessed", "obsessing",
                      "scared", "terrified", "petrified", "frightened", "wondering"})
+# What may stand between that "now" and the worry: "now we are really scared".
+BEFORE_THE_WORRY = frozenset({"i", "am", "we", "are", "really", "so"})
 
 
 def _worried_now(words: Sequence[str], index: int) -> bool:
     """ "now i am paranoid", "now i worry": a "now" that tells the speaker's worry since a story,
     not that anything is happening; the sign's own words decide then."""
-    after = [w for w in words[index + 1:index + 4] if w not in {"i", "am", "we", "are", "really", "so"}]
+    after = [w for w in words[index + 1:index + 4] if w not in BEFORE_THE_WORRY]
     return words[index] == "now" and words[index + 1:index + 2] in (["i"], ["we"]) \
-        and bool(after) and after[0] in WORRIED | {"worry"}
+        and bool(after) and after[0] in WORRIED
 
 
 def _calm_now(words: Sequence[str], index: int) -> bool:

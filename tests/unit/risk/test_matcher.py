@@ -559,6 +559,7 @@ def test_a_well_baby_a_professional_reassured_about_is_no_emergency():
     "bit floppy after his injections and not feeding or smiling, the nurse said that is ok",
     "hes gone floppy after his injections but still feeding, the nurse said that is ok",
     "floppy and smiling, is that ok",
+    "a bit floppy after his injections and struggling with feeding, the nurse said that is ok",
 ])
 def test_a_baby_not_well_going_floppy_or_not_reassured_stays_999(text):
     assert sign_category(text) == "emergency"
