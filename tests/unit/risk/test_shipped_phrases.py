@@ -391,3 +391,49 @@ def test_baby_blue_told_as_a_colour_or_a_grown_up_nearly_scalded_is_no_emergency
 @pytest.mark.parametrize("text", ["my baby is blue", "the hot tea scalded her arm, its blistering"])
 def test_a_blue_baby_or_a_scalded_one_is_still_999(text):
     assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["my son has swallowed a needle", "she swallowed an earring back",
+                                  "he ate a bit of glass off the floor"])
+def test_a_baby_who_swallowed_something_sharp_is_999(text):
+    assert category(text) == "emergency"
+
+
+def test_drinking_from_a_glass_is_no_swallowed_object():
+    assert category("she drank from a glass for the first time today") == "none"
+
+
+@pytest.mark.parametrize("text", ["our dog went for my daughter and theres bite marks on her cheek",
+                                  "the dog grabbed him by the leg, bleeding badly"])
+def test_a_dog_that_attacked_or_went_for_the_baby_leaving_wounds_is_999(text):
+    assert category(text) == "emergency"
+
+
+def test_a_hair_wound_tight_round_a_toe_with_swelling_is_999():
+    assert category("found a hair wrapped round her little toe, its swollen") == "emergency"
+
+
+def test_a_hair_round_a_toe_without_swelling_is_no_emergency():
+    assert category("there was a hair wrapped round his toe, i took it off") == "none"
+
+
+@pytest.mark.parametrize("text", ["his leg is bent the wrong way after he fell",
+                                  "think her wrist is broken, she wont stop screaming"])
+def test_a_babys_limb_told_as_broken_or_bent_wrong_is_999(text):
+    assert category(text) == "emergency"
+
+
+def test_the_speakers_own_broken_wrist_is_no_baby_emergency():
+    assert category("my wrist is broken, can i still lift the baby safely") == "none"
+
+
+def test_pushing_me_over_the_edge_is_a_saying_not_abuse():
+    assert category("these night feeds are pushing me over the edge") == "none"
+
+
+def test_booking_a_midwife_so_a_partner_will_not_find_out_is_a_concealed_pregnancy():
+    assert category("i want to see a midwife without my husband finding out im pregnant") == "concealed_pregnancy"
+
+
+def test_a_pregnancy_surprise_kept_from_a_partner_is_not_concealed():
+    assert category("how do i plan a pregnancy announcement without my partner finding out first") == "none"
