@@ -71,6 +71,16 @@ HABIT_CLAUSES = frozenset({"when", "while", "whenever"})
 # Words a named diagnosis can run to before its "or": "a seizure or", "a febrile fit or".
 DIAGNOSIS_WORDS = 3
 
+# Braxton Hicks, practice tightenings, named by a pregnant parent as what she has: the model reads
+# pains that come and go as labour ("i think i'm having braxton hicks, they come and go and aren't
+# regular": emergency 0.63). Not when any sign of labour under way is told too (blood, waters, the
+# urge to push, a head, a birth, pains timed minutes apart or closer); urgency words ("now", "help")
+# already keep a model emergency believed (see matcher.read_context).
+PRACTICE_TIGHTENINGS = "braxton"
+LABOUR_UNDER_WAY = frozenset({"blood", "bleeding", "bled", "waters", "push", "pushing", "pushed", "head",
+                              "crowning", "born", "birth", "minutes", "mins", "min", "apart", "closer"})
+
+
 # Between an asking "if" and the sign, these tell it as going on, not supposed (not "is" or
 # "again": "what do i do if he is choking", "if it happens again" ask about what may come).
 ONGOING = frozenset({"keeps", "keep", "still", "currently"})
@@ -286,6 +296,12 @@ def diagnosis_asked(words: Sequence[str], sign_start: Optional[int] = None) -> b
                 return True
             at = _find(words, cue, at + 1)
     return False
+
+
+def practice_tightenings(words: Sequence[str]) -> bool:
+    """Whether the message names Braxton Hicks and tells no sign of labour under way: a model
+    emergency read into practice tightenings is not believed (see PRACTICE_TIGHTENINGS)."""
+    return any(w.startswith(PRACTICE_TIGHTENINGS) for w in words) and not LABOUR_UNDER_WAY & set(words)
 
 
 def _offers_another(words: Sequence[str], named: int) -> bool:

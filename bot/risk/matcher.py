@@ -774,7 +774,8 @@ def read_context(text: str, words: Sequence[str], urgent: bool) -> Context:
                                                 and not discourse.tells_about_self_after_asking(text))
                                                or _resolved(words, 0)
                                                or discourse.sign_asked_about(words, 0)
-                                               or discourse.diagnosis_asked(words)),
+                                               or discourse.diagnosis_asked(words)
+                                               or discourse.practice_tightenings(words)),
         question=not urgent and question and not about_self,
         contradicted=contradicted(words),
     )

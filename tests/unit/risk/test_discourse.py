@@ -217,3 +217,15 @@ def test_the_model_alone_is_not_believed_on_a_diagnosis_named_only_to_be_ruled_o
     text = "her legs kick out when she is falling asleep, is that a fit or normal"
     assert sign_category(text, model("risk_emergency", 0.8)) == "none"
     assert sign_category("her legs are kicking out, is that a fit or normal", model("risk_emergency", 0.8)) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["pretty sure these are braxton hicks, tight then nothing for ages",
+                                  "having braxton hicks again this evening, they fade if i lie down"])
+def test_the_model_alone_is_not_believed_on_tightenings_told_as_braxton_hicks(text):
+    assert sign_category(text, model("risk_emergency", 0.8)) == "none"
+
+
+@pytest.mark.parametrize("text", ["thought it was braxton hicks but theres blood and i want to push",
+                                  "i thought they were braxton hicks but they are 3 minutes apart"])
+def test_braxton_hicks_named_beside_a_sign_of_labour_under_way_stays_999(text):
+    assert sign_category(text, model("risk_emergency", 0.8)) == "emergency"
