@@ -425,6 +425,10 @@ def our_settled(app_url: str) -> Callable[[List[Sent], Dict[str, List[SentMessag
     return settled
 
 
+# The steps `our_stages` splits a reply into, in order.
+OUR_STAGES = ("webhook", "inbox to parsed", "dialogue", "saved and queued", "sent")
+
+
 def our_stages(app_url: str, tracker_url: str
                ) -> Callable[[List[Sent], Dict[str, List[SentMessage]]], Dict[str, Dict[str, float]]]:
     """Where each answered message's time went, from timestamps the deployment records anyway (all
@@ -448,9 +452,6 @@ def our_stages(app_url: str, tracker_url: str
             found[m.sid] = {name: later - earlier for name, earlier, later in zip(OUR_STAGES, marks, marks[1:])}
         return found
     return stages
-
-
-OUR_STAGES = ("webhook", "inbox to parsed", "dialogue", "saved and queued", "sent")
 
 
 def turn_times(tracker_url: str, sender_ids: List[str]) -> Dict[str, Tuple[float, float]]:
