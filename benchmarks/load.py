@@ -408,11 +408,16 @@ def our_arrivals(app_url: str) -> Callable[[List[Sent], Dict[str, List[SentMessa
     return arrivals
 
 
+def our_sender_ids(sent: List[Sent]) -> Dict[str, str]:
+    """Sender id -> phone number: this project's conversations are kept under a pseudonym."""
+    secret = SENDER_ID_SECRET.encode()
+    return {sender_id_for(m.address, secret): m.address for m in sent}
+
+
 def our_processed(tracker_url: str) -> Callable[[List[Sent]], Dict[str, List[str]]]:
     """Each user event of ours carries its MessageSid as `message_id`."""
     def processed(sent: List[Sent]) -> Dict[str, List[str]]:
-        secret = SENDER_ID_SECRET.encode()
-        turns = user_turns(tracker_url, {sender_id_for(m.address, secret): m.address for m in sent})
+        turns = user_turns(tracker_url, our_sender_ids(sent))
         return {address: [t.get("message_id") for t in events] for address, events in turns.items()}
     return processed
 
@@ -441,7 +446,7 @@ def our_stages(app_url: str, tracker_url: str
             app_url, "SELECT message_sid, extract(epoch FROM received_at) AS received, "
                      "extract(epoch FROM processed_at) AS processed FROM inbound_messages "
                      "WHERE message_sid = ANY(:sids)", sids=[m.sid for m in sent if m.sid in answered])}
-        turns = turn_times(tracker_url, list({sender_id_for(m.address, SENDER_ID_SECRET.encode()) for m in sent}))
+        turns = turn_times(tracker_url, list(our_sender_ids(sent)))
         found = {}
         for m in sent:
             row, turn = inbox.get(m.sid), turns.get(m.sid)

@@ -44,6 +44,7 @@ _ABBREVIATION_PLURAL = re.compile(r"[a-z]{1,2}'s")  # "h's", "gp's"
 COMMON = 1000
 RARER_BY = 100
 
+
 @lru_cache(maxsize=1)
 def _counts() -> Dict[str, int]:
     """pyspellchecker's word counts, apostrophes dropped, its letter plurals left out (see above)."""
