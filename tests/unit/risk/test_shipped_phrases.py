@@ -437,3 +437,37 @@ def test_booking_a_midwife_so_a_partner_will_not_find_out_is_a_concealed_pregnan
 
 def test_a_pregnancy_surprise_kept_from_a_partner_is_not_concealed():
     assert category("how do i plan a pregnancy announcement without my partner finding out first") == "none"
+
+
+@pytest.mark.parametrize("text", ["i was so drunk when i was holding her last night",
+                                  "got high and then fed him his bottle"])
+def test_a_parent_drunk_or_high_while_feeding_or_holding_the_baby_is_substance_use(text):
+    assert category(text) == "substance_use"
+
+
+@pytest.mark.parametrize("text", ["left him asleep at home and popped to the shops",
+                                  "i left her asleep at home to nip to the co op"])
+def test_a_baby_left_asleep_at_home_while_a_parent_goes_out_is_neglect(text):
+    assert category(text) == "child_neglect"
+
+
+@pytest.mark.parametrize("text", ["he pinned me against the door and screamed in my face",
+                                  "my partner held me up against the wall last night"])
+def test_a_parent_held_against_a_wall_and_screamed_at_is_abuse_not_neglect(text):
+    assert category(text) == "domestic_abuse"
+
+
+def test_screaming_in_the_babys_face_is_still_neglect():
+    assert category("i screamed in her face when she wouldnt stop crying") == "child_neglect"
+
+
+@pytest.mark.parametrize("text", ["shes not moved since yesterday and the scan confirmed there is no heartbeat",
+                                  "baby not moving at all, the doctor couldnt find the heartbeat and they said shes gone"])
+def test_a_baby_not_moving_in_the_womb_whose_loss_a_professional_confirmed_is_a_loss(text):
+    assert category(text) == "baby_loss"
+
+
+@pytest.mark.parametrize("text", ["my newborn is not moving and i cant find a heartbeat",
+                                  "baby hasnt moved all day, im 34 weeks"])
+def test_a_baby_not_moving_with_no_loss_confirmed_by_a_professional_is_still_999(text):
+    assert category(text) == "emergency"
