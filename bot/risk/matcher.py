@@ -513,7 +513,7 @@ def _negated(words: Sequence[str], start: int) -> bool:
 
 def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
                  positions: Mapping[str, Sequence[int]], entry: Entry,
-                 urgent: bool) -> Optional[PhraseMatch]:
+                 urgent: bool, settled: Optional[int] = None) -> Optional[PhraseMatch]:
     if any(find_phrase(positions, p) is not None for p in entry.unless):
         return None  # the words are about something else ("screaming blue murder")
     starts: List[int] = []
@@ -538,7 +538,19 @@ def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
                                        or any(discourse.diagnosis_asked(words, s) for s in starts))
     else:
         hypothetical = not urgent and _hypothetical_here(parts, words, first, entry.category)
+    if settled is not None and entry.category is not Category.EMERGENCY:
+        # the only urgency is a "now" telling a settled present after the parent's past: a match
+        # told wholly before it is that past ("had a miscarriage 5 years ago and now have two
+        # healthy boys"); one told after it is read as if there were no urgency
+        hypothetical = _told_before(positions, entry, settled) or \
+            (first > settled and _hypothetical_here(parts, words, first, entry.category))
     return PhraseMatch(entry.category, entry.label, first, negated, hypothetical)
+
+
+def _told_before(positions: Mapping[str, Sequence[int]], entry: Entry, index: int) -> bool:
+    """Whether every mention of the entry's words ends before `index`; call only for an entry that matched."""
+    return all(span[1] < index for group in entry.groups for phrase in group
+               for span in _spans(positions, phrase))
 
 
 def _last_told(positions: Mapping[str, Sequence[int]], entry: Entry) -> Tuple[int, int]:
@@ -653,10 +665,37 @@ class Context:
         return not model_sure and (self.hypothetical or (self.question and category is not Category.SELF_HARM))
 
 
-def is_urgent(words: Sequence[str]) -> bool:
-    return any((w in URGENCY and not _calm_now(words, i) and not _worried_now(words, i))
+def is_urgent(words: Sequence[str], settled: bool = False) -> bool:
+    """Whether anything in the message says it is happening now; with `settled`, a "now" that
+    tells the speaker's settled present after her own past (`_settled_now`) does not."""
+    return any((w in URGENCY and not _calm_now(words, i) and not _worried_now(words, i)
+                and not (settled and _settled_now(words, i)))
                or (w == "help" and _is_plea(words, i))
                for i, w in enumerate(words))
+
+
+# "had a miscarriage 5 years ago and now have two healthy boys", "used to self harm as a teen, im
+# doing well now": a "now" that sets the speaker's present against her own past (PAST_CUES before
+# it) tells that the past is over. Good states told just after that "now" (a few words on: "now i
+# am 14 weeks", "now pregnant again") or just before it ("doing well now", "scars are faded now").
+SETTLED_AFTER = frozenset({"pregnant", "expecting", "healthy", "happy", "well", "fine", "good", "better",
+                           "weeks", "months"})
+SETTLED_BEFORE = frozenset({"well", "faded", "healed", "place", "happy", "better", "fine", "good",
+                            "recovered", "stable", "settled"})
+SETTLED_REACH = 3
+SPEAKER = frozenset({"i", "am", "we", "are"})  # "now i am 14 weeks": the speaker's words are skipped
+
+
+def _settled_now(words: Sequence[str], index: int) -> bool:
+    """A "now" after the speaker's past that tells a settled present (see SETTLED_AFTER), not
+    negated ("not in a good place now"). Read only for the categories below an emergency, whose
+    past a parent tells a midwife: an emergency is never silenced by it."""
+    if words[index] != "now" or not _cue_before(words, index, PAST_CUES):
+        return False
+    after = [w for w in words[index + 1:index + 3 + SETTLED_REACH] if w not in SPEAKER][:SETTLED_REACH]
+    before = words[index - 1] if index else ""
+    return any(w in SETTLED_AFTER and not _negated(after, j) for j, w in enumerate(after)) \
+        or (before in SETTLED_BEFORE and not _negated(words, index - 1))
 
 
 # "and now im paranoid": the speaker's own worry since, not something happening now.
@@ -815,11 +854,20 @@ def _best_in(parts: Sequence[Sentence], index: ListIndex) -> Tuple[Optional[Phra
     """The asserted match that matters most among these sentences, their words, and their urgency."""
     words = discourse.words_of(parts)
     urgent = is_urgent(words)  # once per message, not once per entry
+    settled = _settled(words, urgent)
     positions = index.vocabulary.positions(words)
     candidates = index.entries.candidates(set(positions))
-    matches = (_match_entry(parts, words, positions, e, urgent) for e in candidates)
+    matches = (_match_entry(parts, words, positions, e, urgent, settled) for e in candidates)
     asserted = [m for m in matches if m and m.asserted]
     return min(asserted, key=lambda m: (_precedence(m), m.start), default=None), words, urgent
+
+
+def _settled(words: Sequence[str], urgent: bool) -> Optional[int]:
+    """Where the first "now" telling the speaker's settled present after her past (`_settled_now`)
+    stands, if the message's only urgency is such a "now"; read only when it can matter."""
+    if not urgent or "now" not in words or is_urgent(words, settled=True):
+        return None
+    return next(i for i, w in enumerate(words) if _settled_now(words, i))
 
 
 def _precedence(match: PhraseMatch) -> int:

@@ -563,3 +563,22 @@ def test_a_well_baby_a_professional_reassured_about_is_no_emergency():
 ])
 def test_a_baby_not_well_going_floppy_or_not_reassured_stays_999(text):
     assert sign_category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "i used to want to die as a teenager but im in a good place now, should i tell the midwife",
+    "our baby died 4 years ago and now we have two healthy girls, do i tell the new midwife",
+    "used to want to die years ago, now i am 20 weeks and happy",
+])
+def test_now_telling_a_settled_present_after_the_parents_own_past_is_no_urgency(text):
+    assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "i used to want to die and now i want to die again",
+    "i used to want to die, now im not in a good place",
+    "used to drink every day years ago, now im pregnant and i drink every day again",
+    "our baby died 4 years ago and now we have two healthy girls but he is not breathing",
+])
+def test_a_risk_told_after_the_settled_now_or_not_settled_or_an_emergency_still_counts(text):
+    assert category(text) != "none"
