@@ -518,6 +518,7 @@ def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
         return None  # the words are about something else ("screaming blue murder")
     starts: List[int] = []
     negated = False
+    spans: List[Tuple[Phrase, Tuple[int, int]]] = []
     for group in entry.groups:
         spans = [(p, span) for p, span in ((p, find_span(positions, p)) for p in group) if span]
         if not spans:
@@ -535,7 +536,8 @@ def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
                                        or _foreseen(words, first) or _resolved(words, first)
                                        or discourse.sign_asked_about(words, first)
                                        or _prevented(words, starts)
-                                       or any(discourse.diagnosis_asked(words, s) for s in starts))
+                                       or any(discourse.diagnosis_asked(words, s) for s in starts)
+                                       or _shrugged_off(words, [span for _, span in spans]))
     else:
         hypothetical = not urgent and _hypothetical_here(parts, words, first, entry.category)
     if settled is not None and entry.category is not Category.EMERGENCY:
@@ -581,6 +583,21 @@ def _hypothetical_here(parts: Sequence[Sentence], words: Sequence[str], first: i
     return (_cue_before(words, first, STORY_CUES + PAST_CUES)
             or _cue_before(own, len(own), QUESTION_CUES)
             or _asks_if(sentence.words, len(own)) or _asks_about(sentence.words, category))
+
+
+# "bumped his head, did not even cry, carried on playing": a cry the baby did not even need, told as
+# toughness. Only crying: "not even breathing" is alarm.
+CRYING = frozenset({"cry", "cried", "crying", "cries"})
+
+
+def _shrugged_off(words: Sequence[str], signs: Sequence[Tuple[int, int]]) -> bool:
+    """The sign group (an entry's last) found only as "not even" crying, with a well sign after it
+    not negated (WELL_SIGNS: "carried on playing", "laughing"); any other sign found keeps the match."""
+    if not signs or not all(words[first] == "not" and "even" in words[first + 1:last] and words[last] in CRYING
+                            for first, last in signs):
+        return False
+    after = max(last for _, last in signs) + 1
+    return any(w in WELL_SIGNS and not _negated(words, i) for i, w in enumerate(words) if i >= after)
 
 
 def _foreseen(words: Sequence[str], start: int) -> bool:

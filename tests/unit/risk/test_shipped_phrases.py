@@ -471,3 +471,16 @@ def test_a_baby_not_moving_in_the_womb_whose_loss_a_professional_confirmed_is_a_
                                   "baby hasnt moved all day, im 34 weeks"])
 def test_a_baby_not_moving_with_no_loss_confirmed_by_a_professional_is_still_999(text):
     assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["she fell off the sofa and didnt even cry, just laughing",
+                                  "he banged his head on the table, did not even cry and carried on playing"])
+def test_a_knock_the_baby_did_not_even_cry_at_then_played_or_laughed_is_no_emergency(text):
+    assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", ["fell down the stairs and didnt even cry, just lying there",
+                                  "bumped his head, didnt even cry, carried on playing but hes been sick twice",
+                                  "hit her head on the floor, not even crying, not playing or smiling"])
+def test_a_knock_not_cried_at_with_another_sign_or_no_well_sign_is_still_999(text):
+    assert category(text) == "emergency"
