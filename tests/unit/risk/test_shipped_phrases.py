@@ -484,3 +484,25 @@ def test_a_knock_the_baby_did_not_even_cry_at_then_played_or_laughed_is_no_emerg
                                   "hit her head on the floor, not even crying, not playing or smiling"])
 def test_a_knock_not_cried_at_with_another_sign_or_no_well_sign_is_still_999(text):
     assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["keeping this pregnancy secret until our first scan then telling family",
+                                  "not told anyone were expecting, waiting until after the 12 week scan"])
+def test_a_pregnancy_kept_quiet_only_until_the_12_week_or_first_scan_is_not_concealed(text):
+    assert category(text) == "none"
+
+
+def test_a_pregnancy_kept_secret_until_the_birth_is_still_concealed():
+    assert category("keeping the pregnancy secret til its born, nobody knows") == "concealed_pregnancy"
+
+
+@pytest.mark.parametrize("text", ["honestly wanted to die of shame when he screamed in the supermarket",
+                                  "i could kill myself for leaving her bag on the bus"])
+def test_dying_of_embarrassment_or_could_kill_myself_for_a_slip_is_a_saying(text):
+    assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", ["i could kill myself, i cant do this anymore", "i want to die",
+                                  "i want to kill myself for being such a useless mum"])
+def test_wanting_to_die_or_to_kill_myself_is_still_self_harm(text):
+    assert category(text) == "self_harm"
