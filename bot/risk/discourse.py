@@ -60,6 +60,18 @@ ON_SCREEN = frozenset({"on", "in"})
 SCREEN_DETERMINERS = frozenset({"the", "a", "that", "this", "some"})
 SCREEN_BABIES = frozenset({"baby", "babies", "child", "toddler", "boy", "girl", "newborn"})
 
+# A baby's emergency the speaker saw, watched or read about: "saw on tiktok about a baby who stopped
+# breathing in a sling", "read a news story about a baby who choked", "watched a video about a baby
+# choking". A media verb, then within a few words "about" or a medium, then a baby: the sign told
+# after that baby is its own, not the speaker's, unless the rest tells anything as going on (HAPPENING,
+# but not the speaker's own "i am", "i keep"; "now" is left to the urgency words) or names a baby of
+# the speaker's (OWN_BABY): "i was watching a video about baby sleep and he choked" is her own.
+MEDIA_VERBS = frozenset({"saw", "seen", "watched", "watching", "read", "reading"})
+MEDIA = SCREENS | frozenset({"facebook", "instagram", "insta", "tiktok", "article", "story", "post", "reel",
+                             "online", "internet", "mumsnet", "reddit", "forum", "clip", "paper", "newspaper"})
+MEDIA_REACH = 5
+OWN_BABY = frozenset({"he", "she", "him", "her", "his", "hes", "shes", "my", "our", "son", "daughter", "lo"})
+
 # A named diagnosis asked about with another reading offered ("is that a seizure or just the
 # reflex"), after a telling of something that sounds ordinary: the parent names the fear to have it
 # ruled out. Only with "or" after the name, and only when the telling says nothing is going on now
@@ -276,6 +288,28 @@ def seen_on_screen(words: Sequence[str]) -> bool:
             rest = [w for w in words[i + 2:i + 4] if w not in SCREEN_DETERMINERS]
             if rest and rest[0] in SCREENS:
                 return True
+    return False
+
+
+def told_from_media(words: Sequence[str], sign_start: Optional[int] = None) -> bool:
+    """Whether the message tells a baby's emergency seen, watched or read about (see MEDIA_VERBS),
+    with nothing after that baby going on or about the speaker's own. With `sign_start`, only a
+    sign told after that baby; without, any (for the model, which names no sign)."""
+    for i, word in enumerate(words):
+        if word not in MEDIA_VERBS:
+            continue
+        window = words[i + 1:i + 1 + MEDIA_REACH]
+        if "about" not in window and not MEDIA & set(window):
+            continue
+        baby = next((j for j in range(i + 1, min(len(words), i + 3 + MEDIA_REACH)) if words[j] in SCREEN_BABIES), None)
+        if baby is None or (sign_start is not None and sign_start <= baby):
+            continue
+        rest = words[baby + 1:]
+        # the speaker's own present ("now i am worried", "i keep checking on mine") tells nothing going on
+        going_on = {w for k, w in enumerate(rest) if w in HAPPENING and w != "now"
+                    and not (k and rest[k - 1] in FIRST_PERSON)}
+        if not going_on and not OWN_BABY & set(rest):
+            return True
     return False
 
 

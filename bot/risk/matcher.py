@@ -537,6 +537,7 @@ def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
                                        or discourse.sign_asked_about(words, first)
                                        or _prevented(words, starts)
                                        or any(discourse.diagnosis_asked(words, s) for s in starts)
+                                       or discourse.told_from_media(words, first)
                                        or _shrugged_off(words, [span for _, span in spans]))
     else:
         hypothetical = not urgent and _hypothetical_here(parts, words, first, entry.category)
@@ -715,17 +716,19 @@ def _settled_now(words: Sequence[str], index: int) -> bool:
         or (before in SETTLED_BEFORE and not _negated(words, index - 1))
 
 
-# "and now im paranoid": the speaker's own worry since, not something happening now.
+# "and now im paranoid", "now i can not stop checking on her": the speaker's own worry since, not
+# something happening now.
 WORRIED = frozenset({"paranoid", "worried", "worrying", "worry", "anxious", "nervous", "obsessed", "obsessing",
-                     "scared", "terrified", "petrified", "frightened", "wondering"})
-# What may stand between that "now" and the worry: "now we are really scared".
-BEFORE_THE_WORRY = frozenset({"i", "am", "we", "are", "really", "so"})
+                     "scared", "terrified", "petrified", "frightened", "wondering", "checking"})
+# What may stand between that "now" and the worry: "now we are really scared", "now i can not stop
+# checking", "now i keep checking".
+BEFORE_THE_WORRY = frozenset({"i", "am", "we", "are", "really", "so", "can", "not", "stop", "keep", "constantly"})
 
 
 def _worried_now(words: Sequence[str], index: int) -> bool:
     """ "now i am paranoid", "now i worry": a "now" that tells the speaker's worry since a story,
     not that anything is happening; the sign's own words decide then."""
-    after = [w for w in words[index + 1:index + 4] if w not in BEFORE_THE_WORRY]
+    after = [w for w in words[index + 1:index + 6] if w not in BEFORE_THE_WORRY]
     return words[index] == "now" and words[index + 1:index + 2] in (["i"], ["we"]) \
         and bool(after) and after[0] in WORRIED
 
@@ -831,6 +834,7 @@ def read_context(text: str, words: Sequence[str], urgent: bool) -> Context:
                                                or _resolved(words, 0)
                                                or discourse.sign_asked_about(words, 0)
                                                or discourse.diagnosis_asked(words)
+                                               or discourse.told_from_media(words)
                                                or discourse.practice_tightenings(words)),
         question=not urgent and question and not about_self,
         contradicted=contradicted(words),

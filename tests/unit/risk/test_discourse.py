@@ -229,3 +229,26 @@ def test_the_model_alone_is_not_believed_on_tightenings_told_as_braxton_hicks(te
                                   "i thought they were braxton hicks but they are 3 minutes apart"])
 def test_braxton_hicks_named_beside_a_sign_of_labour_under_way_stays_999(text):
     assert sign_category(text, model("risk_emergency", 0.8)) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "read an article about a baby who went blue in a car seat, how long can mine stay in hers",
+    "saw on instagram a baby had a fit in the bath, what temperature should it be",
+    "watched a clip about a baby choking and now i keep checking on mine, how do i stop",
+])
+def test_the_model_alone_is_not_believed_on_a_babys_emergency_the_parent_saw_or_read_about(text):
+    assert sign_category(text, model("risk_emergency", 0.9)) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "saw a video about a baby who went blue and now mine has gone blue too",
+    "i was watching a video about baby sleep and he went blue",
+    "read about a baby who had a fit, my son is jerking like that",
+])
+def test_a_media_story_beside_the_parents_own_baby_or_anything_going_on_stays_999(text):
+    assert sign_category(text, model("risk_emergency", 0.9)) == "emergency"
+
+
+def test_a_sign_told_of_a_baby_the_parent_read_about_is_no_phrase_emergency():
+    assert sign_category("read a news story about a baby who went blue in a sling, which slings do you recommend") == "none"
+    assert sign_category("read a news story about a sling, she went blue in hers") == "emergency"
