@@ -141,6 +141,15 @@ BABYSITTING = frozenset({"babysitting", "babysits", "babysat", "babysitter", "ch
 BEING_IN = frozenset({"is", "was", "were", "asleep", "sleeping", "sleeps", "slept", "stays", "stayed"})
 OWN_SPACE = frozenset({"cot", "crib", "bassinet", "moses", "cotbed", "basket", "sidecar"})
 STAYED_AWAKE = (("i", "was", "awake"), ("i", "stayed", "awake"), ("i", "kept", "awake"))
+# After a drink, the night's care handed to another grown-up ("partner did the night feed", "my
+# daughters doing the night feeds", "partners sober and has the baby") contradicts unsafe sleep too,
+# unless the message names a shared surface (SHARED_SURFACES): "partner did the night feed but i had
+# her in our bed after" is still told. A carer's "s" ("partners sober", "daughters doin") is read off.
+NIGHT_CARERS = CARERS | frozenset({"daughter", "son", "wife", "girlfriend", "fella", "mother", "father"})
+NIGHT_CARE_REACH = 4
+NIGHT_FEEDS = frozenset({"feed", "feeds", "feeding", "feedings"})
+SHARED_SURFACES = frozenset({"bed", "sofa", "couch", "settee", "armchair", "chair", "chest", "co", "cosleep",
+                             "cosleeping", "bedshare", "bedsharing", "bedshared", "recliner", "beanbag"})
 GOOD_NEWS = (("all", "good"), ("all", "fine"), ("all", "ok"), ("all", "okay"), ("all", "well"),
              ("fine", "now"), ("strong", "heartbeat"), ("healthy", "baby"), ("nothing", "wrong"),
              ("better", "now"), ("loads", "better"), ("much", "better"), ("all", "clear"),
@@ -790,7 +799,7 @@ def contradicted(words: Sequence[str]) -> FrozenSet[Category]:
         found.add(Category.CHILD_NEGLECT)
     if _cue_before(words, len(words), GOOD_NEWS) or _only_others_died(words):
         found.add(Category.BABY_LOSS)
-    if _in_own_space(words) or _cue_before(words, len(words), STAYED_AWAKE):
+    if _in_own_space(words) or _cue_before(words, len(words), STAYED_AWAKE) or _night_handed_over(words):
         found.add(Category.UNSAFE_SLEEP)
     return frozenset(found)
 
@@ -807,6 +816,23 @@ def _who_died(words: Sequence[str], index: int) -> str:
         after = [w for w in words[index + 1:index + 3] if w not in {"my", "our", "the"}]
         return after[0] if after else ""
     return words[index - 1] if index else ""
+
+
+def _night_handed_over(words: Sequence[str]) -> bool:
+    """A grown-up other than the speaker told as sober or doing the night feeds (see NIGHT_CARERS),
+    not negated, in a message that names no shared surface."""
+    if SHARED_SURFACES & set(words):
+        return False
+    for i, word in enumerate(words):
+        if word not in NIGHT_CARERS and not (word.endswith("s") and word[:-1] in NIGHT_CARERS):
+            continue
+        after = words[i + 1:i + 1 + NIGHT_CARE_REACH]
+        for j, w in enumerate(after):
+            if _negated(after, j):
+                continue
+            if w == "sober" or (w == "night" and after[j + 1:j + 2] and after[j + 1] in NIGHT_FEEDS):
+                return True
+    return False
 
 
 def _in_own_space(words: Sequence[str]) -> bool:

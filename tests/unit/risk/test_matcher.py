@@ -582,3 +582,22 @@ def test_now_telling_a_settled_present_after_the_parents_own_past_is_no_urgency(
 ])
 def test_a_risk_told_after_the_settled_now_or_not_settled_or_an_emergency_still_counts(text):
     assert category(text) != "none"
+
+
+UNSAFE_SLEEP_MODEL = [{"name": "risk_unsafe_sleep", "confidence": 0.9}]
+
+
+@pytest.mark.parametrize("text", [
+    "two proseccos at the party so my husband stayed sober and took over",
+    "i had a few gins, my mums doing the night feeds tonight",
+])
+def test_the_model_alone_is_not_believed_on_a_drink_with_the_nights_care_handed_to_a_sober_adult(text):
+    assert category(text, UNSAFE_SLEEP_MODEL) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "my husband did the night feed then i had her on the sofa with me after a few gins",
+    "had a few gins and my partner is not sober either, hes got the baby tonight",
+])
+def test_a_drink_with_a_shared_surface_or_no_sober_adult_stays_unsafe_sleep_for_the_model(text):
+    assert category(text, UNSAFE_SLEEP_MODEL) == "unsafe_sleep"
