@@ -19,8 +19,8 @@ round-robin load balancer in front of them would.
 Load is open-loop: each simulated parent sends on its own clock (a fixed period, a random phase),
 never waiting for a reply, so a slow server meets the same arrivals as a fast one. Each
 deployment gets 10, 50 and 200 parents sending one message every 20 s (200 parents = 10 msg/s,
-the target: p99 time to reply under 2 s), then 200 parents at higher rates (15, 20, 30, 40, 60,
-80, 100 msg/s) until p99 reaches 3 s, or, if 10 msg/s was already over, at 7.5 and 5 msg/s until it is under.
+the target: p99 time to reply under 2 s), then 200 parents at higher rates (15, 20, 30, 40, 50,
+60, 70, 80, 100 msg/s) until p99 reaches 3 s, or, if 10 msg/s was already over, at 7.5 and 5 msg/s until it is under.
 Time to reply runs from sending the webhook to the stub receiving the first text that answers it
 (matched exactly: ours through the outbox, `outbound_messages.inbound_id`; the stock connector's
 texts carry the MessageSid they answer, see twilio_peer.py). Besides the percentiles it counts:
@@ -82,8 +82,9 @@ PERIOD_SECONDS = 20.0  # each parent's interval in the concurrency levels
 LEVELS = (10, 50, 200)  # concurrent parents, one message every PERIOD_SECONDS each
 STEP_PARENTS = 200
 # msg/s offered after the 10 msg/s of the 200-parent level; on 2026-11-26 both two-replica setups
-# still held 60, so the steps go on to tell them apart.
-STEP_RATES = (15, 20, 30, 40, 60, 80, 100)
+# still held 60, so the steps go on to tell them apart, and on 2026-11-28 every setup's ceiling lay
+# between 40 and 60 or 60 and 80, so the steps there are 10 msg/s apart.
+STEP_RATES = (15, 20, 30, 40, 50, 60, 70, 80, 100)
 QUICK_STEP_RATES = (20, 40)
 STEP_DOWN_RATES = (7.5, 5)  # when 10 msg/s is already too much
 QUICK_STEP_DOWN_RATES = (5,)

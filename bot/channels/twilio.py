@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -46,6 +47,16 @@ from bot.messaging.worker import InboxWorker
 logger = logging.getLogger(__name__)
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+# Threads for the server's database calls (`asyncio.to_thread`: webhook stores, tracker reads and
+# saves, the worker's and sender's commits). Python's default on 2 cores is 6, fewer than the calls
+# in flight when the inbox worker serves CONCURRENT_PARENTS parents, and a call waiting for a
+# thread holds up its parent's turn however idle the database is.
+DATABASE_THREADS = 32
+
+
+def use_database_threads(loop: asyncio.AbstractEventLoop) -> None:
+    """Give `loop` DATABASE_THREADS threads for `asyncio.to_thread` (Rasa's server calls this once it runs)."""
+    loop.set_default_executor(ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="database"))
 
 
 class TwilioChannel(InputChannel):
@@ -75,6 +86,7 @@ class TwilioChannel(InputChannel):
 
         @blueprint.listener("after_server_start")
         async def start_workers(app: Any, _loop: Any) -> None:
+            use_database_threads(asyncio.get_running_loop())
             self._tasks = [asyncio.create_task(FreezeAfterEachModel(lambda: getattr(app.ctx, "agent", None)).run())]
             if not self.live:
                 logger.info("Twilio channel off: TWILIO_AUTH_TOKEN is not set; its webhook refuses requests")

@@ -48,7 +48,7 @@ from bot.messaging.twilio_client import (
 
 logger = logging.getLogger(__name__)
 
-CONCURRENT_SENDS = 8
+CONCURRENT_SENDS = 32  # recipients sent to at once; as many as parents the inbox worker serves
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300
 POLL_SECONDS = 1.0

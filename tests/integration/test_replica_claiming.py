@@ -1,7 +1,7 @@
 """Two replicas, one inbox on PostgreSQL: every message handled exactly once, each parent's in order.
 
 Two processes each run the real InboxWorker (claims, advisory locks, commits) against one
-throwaway PostgreSQL database while a burst from 12 parents arrives. Rasa is not started: what is
+throwaway PostgreSQL database while a burst from more parents than one worker takes at once arrives. Rasa is not started: what is
 under test is who takes which message when, so the part that would call Rasa is a small handler
 that writes each call into the same database and checks, at that moment, that every earlier
 message of the parent is already processed (overlap across processes would fail it).
@@ -21,8 +21,9 @@ from bot.db.messaging import Channel, InboundMessage, InboundStatus, OutboundMes
 from bot.db.migrate import upgrade
 from bot.db.session import session_factory
 from bot.messaging import inbox
+from bot.messaging.worker import CONCURRENT_PARENTS
 
-PARENTS = 12          # more than one worker's CONCURRENT_PARENTS (8), so both replicas get work
+PARENTS = CONCURRENT_PARENTS + 4  # more than one worker takes at once, so both replicas get work
 MESSAGES_EACH = 8
 
 pytestmark = pytest.mark.postgres
@@ -124,7 +125,7 @@ def test_two_replicas_racing_over_bursts_handle_each_message_once_and_each_paren
                 with sessions.begin() as session:
                     inbox.store(session, _arrival(parent, n))
 
-    # Half the burst waits for both replicas (12 parents: more than one worker takes at once);
+    # Half the burst waits for both replicas (more parents than one worker takes at once);
     # the rest arrives while they are claiming. Each parent's messages arrive in order.
     burst(range(MESSAGES_EACH // 2))
     go.set()
