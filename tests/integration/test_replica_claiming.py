@@ -1,10 +1,11 @@
 """Two replicas, one inbox on PostgreSQL: every message handled exactly once, each parent's in order.
 
 Two processes each run the real InboxWorker (claims, advisory locks, commits) against one
-throwaway PostgreSQL database while a burst from more parents than one worker takes at once arrives. Rasa is not started: what is
-under test is who takes which message when, so the part that would call Rasa is a small handler
-that writes each call into the same database and checks, at that moment, that every earlier
-message of the parent is already processed (overlap across processes would fail it).
+throwaway PostgreSQL database while a burst from more parents than one worker takes at once
+arrives. Rasa is not started: what is under test is who takes which message when, so the part
+that would call Rasa is a small handler that writes each call into the same database and checks,
+at that moment, that every earlier message of the parent is already processed (overlap across
+processes would fail it).
 """
 from __future__ import annotations
 
