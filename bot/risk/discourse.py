@@ -44,14 +44,16 @@ EVALUATIVE_QUESTIONS = (
 # The sign is told as not happening now: once, long before, habitually, over, or someone else's.
 # Not "last night", "earlier" or "ago" alone: "stopped breathing last night and went blue, is that
 # normal" may need a 999 as much as one happening now, and "10 minutes ago" is now.
+# A well sign after it ("was fine after") is read separately (WELL_AFTER): it does not end a harm
+# that goes unseen (see sign_asked_about).
 NOT_NOW = (
     ("once",), ("other", "day"), ("before",),
     ("when", "he", "was"), ("when", "she", "was"), ("a", "few", "times"), ("twice",),
     ("sometimes",), ("often",), ("occasionally",), ("always",), ("usually",), ("every",),
     ("when", "sleeping"), ("while", "sleeping"), ("when", "asleep"), ("while", "asleep"),
-    ("was", "fine"), ("was", "ok"), ("was", "okay"), ("was", "alright"), ("fine", "after"),
     ("coughed", "it", "up"), ("my", "friend"), ("friends", "baby"), ("my", "mate"), ("mates", "baby"),
 )
+WELL_AFTER = (("was", "fine"), ("was", "ok"), ("was", "okay"), ("was", "alright"), ("fine", "after"))
 # A baby seen on a screen, told before the sign: "the baby on that tv programme went blue" is a
 # story like a friend's. Only a baby "on" or "in" one: "he went blue while i was watching tv" is not.
 SCREENS = frozenset({"tv", "telly", "television", "programme", "program", "film", "movie", "documentary",
@@ -267,17 +269,20 @@ def _has(words: Sequence[str], cues: Sequence[Tuple[str, ...]]) -> bool:
     return any(_find(words, cue) >= 0 for cue in cues)
 
 
-def sign_asked_about(words: Sequence[str], sign_start: int) -> bool:
+def sign_asked_about(words: Sequence[str], sign_start: int, harm_unseen: bool = False) -> bool:
     """An emergency sign told, then asked about, as not happening now: told as once, past,
     habitual, over or someone else's ("had a fit once, what causes that", "breathes fast
-    sometimes, is that ok"), with nothing in the telling that says it may be going on now."""
+    sometimes, is that ok"), with nothing in the telling that says it may be going on now. With
+    `harm_unseen` (a swallowed battery or magnet, see matcher.UNSEEN_HARMS) the child told as well
+    after it ("was fine after, is that ok") is no sign that it is over: that harm goes on unseen."""
     present = set(words)  # only a question whose first word is in the message can be found
     asked = min((i for i in (_find(words, cue, sign_start + 1) for cue in EVALUATIVE_QUESTIONS
                              if cue[0] in present) if i >= 0), default=-1)
     if asked < 0:
         return False
     told = words[:asked]
-    return (_has(told, NOT_NOW) or seen_on_screen(told)) and not HAPPENING & set(told)
+    not_now = NOT_NOW if harm_unseen else NOT_NOW + WELL_AFTER
+    return (_has(told, not_now) or seen_on_screen(told)) and not HAPPENING & set(told)
 
 
 def seen_on_screen(words: Sequence[str]) -> bool:

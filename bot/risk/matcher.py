@@ -81,14 +81,26 @@ PREVENTION_REACH = 1
 # over ("but is fine now", "pinked up straight away", "the doctor checked her").
 MODALS = frozenset({"will", "might", "could", "would", "may"})
 CALM = frozenset({"fine", "ok", "okay", "better", "settled", "calm", "asleep", "alright", "home", "good"})
-RESOLVED = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("are", "fine"),
-            ("pinked", "up"), ("came", "round", "straight"), ("back", "to", "normal"),
-            ("doctor", "checked"), ("gp", "checked"), ("hospital", "checked"), ("checked", "him"),
-            ("checked", "her"), ("all", "fine"), ("was", "fine"), ("was", "ok"), ("was", "okay"),
-            ("absolutely", "fine"), ("perfectly", "fine"), ("totally", "fine"), ("completely", "fine"),
-            ("fine", "since"), ("wakes", "fine"), ("wakes", "up", "fine"), ("went", "away"), ("goes", "away"),
-            ("warmed", "up"), ("warms", "up"), ("last", "year"), ("last", "month"), ("much", "better"),
-            ("years", "ago"), ("all", "good"), ("himself", "since"), ("herself", "since"))
+# It is over when the baby is told as well again (TOLD_WELL; "checked him" says not who checked, so
+# it may be the parent), or when it was long ago or a professional checked (DEALT_WITH).
+TOLD_WELL = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("are", "fine"),
+             ("pinked", "up"), ("came", "round", "straight"), ("back", "to", "normal"), ("checked", "him"),
+             ("checked", "her"), ("all", "fine"), ("was", "fine"), ("was", "ok"), ("was", "okay"),
+             ("absolutely", "fine"), ("perfectly", "fine"), ("totally", "fine"), ("completely", "fine"),
+             ("fine", "since"), ("wakes", "fine"), ("wakes", "up", "fine"), ("went", "away"), ("goes", "away"),
+             ("warmed", "up"), ("warms", "up"), ("much", "better"), ("all", "good"), ("himself", "since"),
+             ("herself", "since"))
+DEALT_WITH = (("doctor", "checked"), ("gp", "checked"), ("hospital", "checked"), ("last", "year"),
+              ("last", "month"), ("years", "ago"))
+RESOLVED = TOLD_WELL + DEALT_WITH
+# Things a child may swallow that do their harm while the child seems well: a button battery burns
+# through the gullet within hours, and two magnets pinch the bowel between them, so the NHS and the
+# Child Accident Prevention Trust say A&E at once, even if the child seems fine. An emergency match
+# that names one (the phrase list's words, so typos and plurals are forgiven: "batteries", "buton
+# battery", "magnets") is not over because the child is told as well ("but he is fine", "fine now",
+# "was fine after, is that ok"): only a time long past or a professional's check or word is an end
+# (DEALT_WITH, REASSURED). For the model, which names no sign, any such word in the message counts.
+UNSEEN_HARMS = frozenset({"battery", "magnet", "magnetic"})
 # "was fine an hour ago" tells how the baby was before the sign, not that it is over; so does "was
 # fine at teatime" (development set 47).
 EARLIER_TIMES = frozenset({"ago", "earlier", "before", "until", "morning", "yesterday", "teatime", "lunchtime",
@@ -528,10 +540,12 @@ def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
     starts: List[int] = []
     negated = False
     spans: List[Tuple[Phrase, Tuple[int, int]]] = []
+    found: List[Phrase] = []
     for group in entry.groups:
         spans = [(p, span) for p, span in ((p, find_span(positions, p)) for p in group) if span]
         if not spans:
             return None
+        found.extend(p for p, _ in spans)
         starts.append(min(span[0] for _, span in spans))
         # a group is negated only if every alternative found is: in "no heating, no blankets and
         # the baby is in a freezing room", "freezing room" still stands after "no blankets"
@@ -541,9 +555,10 @@ def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
     first = min(starts)
     if entry.category is Category.EMERGENCY:
         negated = False
+        unseen = _names_unseen_harm(found)
         hypothetical = not urgent and (_asked_what_if(parts, words, first, positions, entry)
-                                       or _foreseen(words, first) or _resolved(words, first)
-                                       or discourse.sign_asked_about(words, first)
+                                       or _foreseen(words, first) or _resolved(words, first, unseen)
+                                       or discourse.sign_asked_about(words, first, unseen)
                                        or _prevented(words, starts)
                                        or any(discourse.diagnosis_asked(words, s) for s in starts)
                                        or discourse.told_from_media(words, first)
@@ -622,10 +637,18 @@ def _prevented(words: Sequence[str], starts: Sequence[int]) -> bool:
                for start in starts for i, cue in _cues_in(words[:start], PREVENTION_CUES))
 
 
-def _resolved(words: Sequence[str], after: int) -> bool:
-    """The message says, after the match, that it is over: "went blue but pinked up straight away"."""
+def _names_unseen_harm(phrases: Iterable[Phrase]) -> bool:
+    """Whether a match's phrases name a thing whose harm goes unseen (UNSEEN_HARMS)."""
+    return any(UNSEEN_HARMS & set(phrase) for phrase in phrases)
+
+
+def _resolved(words: Sequence[str], after: int, harm_unseen: bool = False) -> bool:
+    """The message says, after the match, that it is over: "went blue but pinked up straight away".
+    With `harm_unseen` (see UNSEEN_HARMS), only a time long past or a professional's check or word
+    says so, never the child told as well (TOLD_WELL): "swallowed a battery but he is fine"."""
     rest = words[after:]
-    return any(not _before_the_sign(rest, i, cue) for i, cue in _cues_in(rest, RESOLVED)) \
+    over = DEALT_WITH if harm_unseen else RESOLVED
+    return any(not _before_the_sign(rest, i, cue) for i, cue in _cues_in(rest, over)) \
         or _reassured_after_the_fact(words, after) or _reassured_and_well(words, after)
 
 
@@ -841,11 +864,13 @@ def _in_own_space(words: Sequence[str]) -> bool:
                and OWN_SPACE & set(words[i + 2:i + 5]) for i, w in enumerate(words))
 
 
-def read_context(text: str, words: Sequence[str], urgent: bool) -> Context:
+def read_context(text: str, words: Sequence[str], urgent: bool, harm_unseen: bool = False) -> Context:
     """A question or another's story that opens the message makes it hypothetical for the model
     only if no sentence of it states something about the parent (see discourse.states_about_self);
     the parent's own past ("used to", "years ago") always does. A "what if" makes a model emergency
-    hypothetical unless a later sentence tells about the parent (discourse.tells_about_self_after_asking)."""
+    hypothetical unless a later sentence tells about the parent (discourse.tells_about_self_after_asking).
+    With `harm_unseen` (the message names a battery or magnet, see UNSEEN_HARMS), the child told as
+    well does not end the model's emergency."""
     end = len(words)
     asks_or_retells = _opens_with_cue(words, QUESTION_CUES + STORY_CUES) or _asks_if(words, OPENING)
     question = opens_as_question(words)
@@ -857,8 +882,8 @@ def read_context(text: str, words: Sequence[str], urgent: bool) -> Context:
                                      or (asks_or_retells and not about_self)),
         emergency_hypothetical=not urgent and ((_cue_before(words, end, EMERGENCY_HYPOTHETICAL_CUES)
                                                 and not discourse.tells_about_self_after_asking(text))
-                                               or _resolved(words, 0)
-                                               or discourse.sign_asked_about(words, 0)
+                                               or _resolved(words, 0, harm_unseen)
+                                               or discourse.sign_asked_about(words, 0, harm_unseen)
                                                or discourse.diagnosis_asked(words)
                                                or discourse.told_from_media(words)
                                                or discourse.practice_tightenings(words)),
@@ -882,7 +907,8 @@ def best_match(text: str, phrases: PhraseList) -> Tuple[Optional[PhraseMatch], C
             match, words, urgent = split
     if match is None or match.category is not Category.EMERGENCY:
         match = _by_shape(text, parts, words, urgent) or match
-    return match, read_context(text, words, urgent)
+    harm_unseen = any(UNSEEN_HARMS & index.vocabulary.matches(w) for w in words)
+    return match, read_context(text, words, urgent, harm_unseen)
 
 
 def _by_shape(text: str, parts: Sequence[Sentence], words: Sequence[str], urgent: bool) -> Optional[PhraseMatch]:

@@ -4,7 +4,7 @@ over and then asked about is a question, while one that may be happening now sta
 import pytest
 
 from bot.risk.detector import assess
-from bot.risk.discourse import sentences, states_about_self
+from bot.risk.discourse import sentences, sign_asked_about, states_about_self
 from bot.risk.normalise import normalise
 from bot.risk.phrases import parse
 
@@ -252,3 +252,15 @@ def test_a_media_story_beside_the_parents_own_baby_or_anything_going_on_stays_99
 def test_a_sign_told_of_a_baby_the_parent_read_about_is_no_phrase_emergency():
     assert sign_category("read a news story about a baby who went blue in a sling, which slings do you recommend") == "none"
     assert sign_category("read a news story about a sling, she went blue in hers") == "emergency"
+
+
+def test_a_child_told_as_well_after_a_swallowed_battery_or_magnet_does_not_make_it_a_question():
+    told_well = normalise("he swallowed a magnet but was fine after, is that ok")
+    assert sign_asked_about(told_well, 1)
+    assert not sign_asked_about(told_well, 1, harm_unseen=True)
+
+
+@pytest.mark.parametrize("text", ["my friends baby swallowed a magnet once, is that bad",
+                                  "my mates baby swallowed a battery but was fine after, is that bad"])
+def test_a_swallowed_battery_or_magnet_told_as_once_habitual_or_someone_elses_is_still_asked_about(text):
+    assert sign_asked_about(normalise(text), 3, harm_unseen=True)

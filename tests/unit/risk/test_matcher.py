@@ -601,3 +601,44 @@ def test_the_model_alone_is_not_believed_on_a_drink_with_the_nights_care_handed_
 ])
 def test_a_drink_with_a_shared_surface_or_no_sober_adult_stays_unsafe_sleep_for_the_model(text):
     assert category(text, UNSAFE_SLEEP_MODEL) == "unsafe_sleep"
+
+
+SWALLOWED = parse({
+    "version": "test-unseen",
+    "categories": {"emergency": [{"all": [["swallowed a"], ["battery", "magnet", "grape"]]}, "went blue"]},
+})
+
+
+def swallowed_category(text, ranking=()):
+    return assess(text, list(ranking), SWALLOWED, model_threshold=0.5).category
+
+
+@pytest.mark.parametrize("text", [
+    "swallowed a battery but is fine now",
+    "swallowed a magnet, back to normal and all good",
+    "swallowed a battery, checked him and he is absolutely fine",
+    "swallowed a magnet but was fine after, is that ok",
+])
+def test_a_well_sign_does_not_end_an_emergency_whose_harm_goes_unseen(text):
+    assert swallowed_category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["swallowed a grape but is fine now", "went blue but is fine now"])
+def test_a_well_sign_still_ends_an_emergency_whose_harm_shows(text):
+    assert swallowed_category(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "swallowed a magnet years ago but is fine now",
+    "swallowed a battery, the hospital checked him and he is fine",
+    "swallowed a battery last week, the doctor said that is normal",
+])
+def test_a_time_long_past_or_a_professionals_check_or_word_still_ends_an_unseen_harm(text):
+    assert swallowed_category(text) == "none"
+
+
+def test_a_well_sign_does_not_silence_the_models_emergency_when_the_message_names_a_battery_or_magnet():
+    # no phrase matches ("ate the"), so the model's emergency alone decides
+    assert swallowed_category("think he ate the battery from the remote but is fine now", model("emergency")) \
+        == "emergency"
+    assert swallowed_category("think he ate the grape but is fine now", model("emergency")) == "none"

@@ -6,6 +6,7 @@ import pytest
 
 from bot.risk import phrases
 from bot.risk.detector import assess
+from bot.risk.matcher import UNSEEN_HARMS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = phrases.load(PROJECT_ROOT / "data/risk/phrases.yml")
@@ -506,3 +507,67 @@ def test_dying_of_embarrassment_or_could_kill_myself_for_a_slip_is_a_saying(text
                                   "i want to kill myself for being such a useless mum"])
 def test_wanting_to_die_or_to_kill_myself_is_still_self_harm(text):
     assert category(text) == "self_harm"
+
+
+@pytest.mark.parametrize("text", [
+    "he swallowed a battery but he is fine",
+    "swallowed a buton battery but seems fine",
+    "i think she ate one of the little batteries from the remote shes playing normaly",
+    "he swallowed 2 magnets from his sisters toy hes ok tho",
+    "think she swallowed a magnet off the fridge but shes fine now",
+    "might have swallowed a watch battery, he seems absolutely fine",
+    "my lo swalowed a batery out of his toy car, hes back to normal",
+    "she swallowed a coin battery, i checked her and shes all good",
+    "he swallowed a magnet but was fine after, is that ok",
+    "cant find the battery from the remote and he had it, hes fine tho",
+    "swallowed some magnetic balls off his brothers desk but hes fine",
+])
+def test_a_swallowed_button_battery_or_magnet_is_999_however_well_the_child_seems(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "last year he swallowed a magnet, they removed it",
+    "he swallowed a button battery last year but the hospital checked him and hes fine now",
+    "she swallowed a magnet a few years ago, had an operation and is fine",
+])
+def test_a_battery_or_magnet_swallowed_in_the_past_and_dealt_with_is_no_emergency(text):
+    assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "what do i do if he swallows a battery",
+    "how do i keep button batteries away from her",
+    "how do i tell if she has swallowed a battery",
+])
+def test_asking_what_to_do_if_a_battery_or_magnet_is_swallowed_or_how_to_prevent_it_is_no_emergency(text):
+    assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "he swallowed a grape whole but hes fine",
+    "she ate a bit of paper but she is fine",
+    "swallowed a bit of apple skin and coughed but seems ok",
+])
+def test_swallowed_food_or_paper_told_as_fine_is_no_emergency(text):
+    assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "my sisters boy swallowed a button battery years ago and hes fine",
+    "my friends baby swallowed a magnet a few years ago, she is absolutely fine now",
+])
+def test_another_persons_child_who_swallowed_a_battery_or_magnet_years_ago_is_no_emergency(text):
+    assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", ["cant find the batteries for the baby monitor anywhere",
+                                  "cant find the tv remote, he was playing with it earlier"])
+def test_a_battery_or_remote_merely_lost_is_no_emergency(text):
+    assert category(text) == "none"
+
+
+def test_every_thing_whose_harm_goes_unseen_is_a_word_of_the_shipped_list():
+    """The matcher knows a battery or magnet only as a word of the list a match found."""
+    listed = {w for entry in SHIPPED.entries for group in entry.groups for phrase in group for w in phrase}
+    assert UNSEEN_HARMS <= listed
