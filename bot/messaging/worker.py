@@ -36,8 +36,8 @@ logger = logging.getLogger(__name__)
 
 # Parents a replica works on at once. Most of a turn's wall time is waiting (the database, the
 # action server, the event loop), so the limit must not be what caps throughput: at 8, one replica
-# reached p99 18 s at 50 msg/s with CPU to spare; at 32, with as many database threads
-# (bot/channels/twilio.py), 1.4 s (README "Load benchmark", session 19).
+# reached p99 18 s at 50 msg/s; at 32, with as many database threads (bot/channels/twilio.py),
+# 1.4 s at about the same CPU per message (README "Load benchmark", session 19).
 CONCURRENT_PARENTS = 32
 MAX_ATTEMPTS = 5
 POLL_SECONDS = 1.0

@@ -54,6 +54,7 @@ NOT_NOW = (
     ("coughed", "it", "up"), ("my", "friend"), ("friends", "baby"), ("my", "mate"), ("mates", "baby"),
 )
 WELL_AFTER = (("was", "fine"), ("was", "ok"), ("was", "okay"), ("was", "alright"), ("fine", "after"))
+NOT_NOW_OR_WELL_AFTER = NOT_NOW + WELL_AFTER
 # A baby seen on a screen, told before the sign: "the baby on that tv programme went blue" is a
 # story like a friend's. Only a baby "on" or "in" one: "he went blue while i was watching tv" is not.
 SCREENS = frozenset({"tv", "telly", "television", "programme", "program", "film", "movie", "documentary",
@@ -69,7 +70,7 @@ SCREEN_BABIES = frozenset({"baby", "babies", "child", "toddler", "boy", "girl", 
 # but not the speaker's own "i am", "i keep"; "now" is left to the urgency words) or names a baby of
 # the speaker's (OWN_BABY): "i was watching a video about baby sleep and he choked" is her own.
 MEDIA_VERBS = frozenset({"saw", "seen", "watched", "watching", "read", "reading"})
-MEDIA = SCREENS | frozenset({"facebook", "instagram", "insta", "tiktok", "article", "story", "post", "reel",
+MEDIA = SCREENS | frozenset({"facebook", "instagram", "insta", "article", "story", "post", "reel",
                              "online", "internet", "mumsnet", "reddit", "forum", "clip", "paper", "newspaper"})
 MEDIA_REACH = 5
 OWN_BABY = frozenset({"he", "she", "him", "her", "his", "hes", "shes", "my", "our", "son", "daughter", "lo"})
@@ -281,7 +282,7 @@ def sign_asked_about(words: Sequence[str], sign_start: int, harm_unseen: bool = 
     if asked < 0:
         return False
     told = words[:asked]
-    not_now = NOT_NOW if harm_unseen else NOT_NOW + WELL_AFTER
+    not_now = NOT_NOW if harm_unseen else NOT_NOW_OR_WELL_AFTER
     return (_has(told, not_now) or seen_on_screen(told)) and not HAPPENING & set(told)
 
 
