@@ -571,3 +571,64 @@ def test_every_thing_whose_harm_goes_unseen_is_a_word_of_the_shipped_list():
     """The matcher knows a battery or magnet only as a word of the list a match found."""
     listed = {w for entry in SHIPPED.entries for group in entry.groups for phrase in group for w in phrase}
     assert UNSEEN_HARMS <= listed
+
+
+# Phrases -30 (development set 53's misses, as classes; written in other words)
+@pytest.mark.parametrize("text", [
+    "she will not wake properly this morning, just moans",
+    "i cant keep him awake today, he keeps nodding off mid feed",
+    "nana here, the little one has turned a strange colour in his cot",
+    "shes going an odd colour and breathing really fast",
+    "her lips look a weird colour and she is panting",
+    "son just flops in my arms like he has no bones",
+    "when i sit her up her legs just flop and she makes no noise",
+])
+def test_a_baby_who_wakes_only_partly_flops_or_turns_a_colour_the_parent_cannot_name_is_999(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "his poo has gone a funny colour since we started formula",
+    "the bruise on my leg went a weird colour",
+    "he flips when i take his bottle away",
+    "her arms flap about when she gets excited",
+])
+def test_a_nappys_or_a_bruises_colour_and_flipping_or_flapping_are_no_emergency(text):
+    assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "the door swung and his head smacked the radiator, now he has a glazed look",
+    "she slid off the bed and her head hit the tiles, she keeps staring into space",
+    "my partner shoved the high chair and his head hit the wall, hes gone vacant",
+])
+def test_a_head_that_hit_something_then_a_blank_stare_is_999_whatever_else_is_told(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "my husband yanks me by my hair when he has been drinking",
+    "he pulls me by my neck when im holding the baby",
+    "boyfriend grabs me by the neck if i answer back",
+])
+def test_being_grabbed_or_yanked_by_the_hair_throat_or_neck_is_domestic_abuse(text):
+    assert category(text) == "domestic_abuse"
+
+
+def test_a_toddler_grabbing_by_the_hair_is_no_abuse():
+    assert category("my toddler grabs me by the hair when hes overtired lol") == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "keeping the pregnancy quiet, if my stepdad found out he would kill me",
+    "only i know im pregnant, if my parents knew hed kill me",
+    "wearing oversized hoodies so no one sees, im 7 months",
+])
+def test_a_hidden_pregnancy_feared_from_a_parent_finding_out_is_a_concealed_pregnancy_not_abuse(text):
+    assert category(text) == "concealed_pregnancy"
+
+
+@pytest.mark.parametrize("text", ["my partner said he would kill me if i told anyone, im 20 weeks pregnant",
+                                  "if i leave he will kill me, nobody knows im pregnant"])
+def test_a_partners_threat_to_kill_stays_domestic_abuse_beside_a_pregnancy(text):
+    assert category(text) == "domestic_abuse"
