@@ -40,6 +40,10 @@ EVALUATIVE_QUESTIONS = (
     ("what", "does", "that", "mean"), ("what", "are", "the", "signs"), ("should", "i", "worry"),
     ("should", "i", "be", "worried"), ("do", "i", "need", "to", "worry"), ("how", "common"),
     ("could", "it", "be"), ("what", "is", "that"), ("what", "would", "cause"),
+    # (development set 53) whether it may come back, or to another child: "could it happen with the
+    # new baby", "will it happen again", "does it run in families"
+    ("could", "it", "happen"), ("can", "it", "happen"), ("will", "it", "happen"), ("could", "that", "happen"),
+    ("could", "this", "happen"), ("is", "it", "likely"), ("does", "it", "run"), ("does", "that", "run"),
 )
 # The sign is told as not happening now: once, long before, habitually, over, or someone else's.
 # Not "last night", "earlier" or "ago" alone: "stopped breathing last night and went blue, is that
@@ -52,6 +56,7 @@ NOT_NOW = (
     ("sometimes",), ("often",), ("occasionally",), ("always",), ("usually",), ("every",),
     ("when", "sleeping"), ("while", "sleeping"), ("when", "asleep"), ("while", "asleep"),
     ("coughed", "it", "up"), ("my", "friend"), ("friends", "baby"), ("my", "mate"), ("mates", "baby"),
+    ("as", "a", "newborn"), ("as", "a", "baby"),
 )
 WELL_AFTER = (("was", "fine"), ("was", "ok"), ("was", "okay"), ("was", "alright"), ("fine", "after"))
 NOT_NOW_OR_WELL_AFTER = NOT_NOW + WELL_AFTER
@@ -73,7 +78,12 @@ MEDIA_VERBS = frozenset({"saw", "seen", "watched", "watching", "read", "reading"
 MEDIA = SCREENS | frozenset({"facebook", "instagram", "insta", "article", "story", "post", "reel",
                              "online", "internet", "mumsnet", "reddit", "forum", "clip", "paper", "newspaper"})
 MEDIA_REACH = 5
+# A medium told as what had or showed the baby: "the film last night had a baby that was not
+# breathing", "a documentary about a baby who choked", "that programme where a baby went blue"
+# (development set 53). Not "with": "the tv was on with the baby in the room" tells the speaker's own.
+SHOWING = frozenset({"had", "has", "showed", "shows", "shown", "featured", "features", "about", "where"})
 OWN_BABY = frozenset({"he", "she", "him", "her", "his", "hes", "shes", "my", "our", "son", "daughter", "lo"})
+SPEAKERS_OWN = frozenset({"my", "our"})
 
 # A named diagnosis asked about with another reading offered ("is that a seizure or just the
 # reflex"), after a telling of something that sounds ordinary: the parent names the fear to have it
@@ -283,7 +293,33 @@ def sign_asked_about(words: Sequence[str], sign_start: int, harm_unseen: bool = 
         return False
     told = words[:asked]
     not_now = NOT_NOW if harm_unseen else NOT_NOW_OR_WELL_AFTER
-    return (_has(told, not_now) or seen_on_screen(told)) and not HAPPENING & set(told)
+    return (_has(told, not_now) or seen_on_screen(told)) and not HAPPENING & set(_without_ages(told))
+
+
+# An age told as the child's present ("he is 3 now", "she is 18 months old now", "is now 2") says how
+# long ago the sign was, not that anything is going on (development set 53).
+AGE_UNITS = frozenset({"weeks", "week", "months", "month", "years", "year", "old", "yrs", "yo"})
+
+
+def _without_ages(told: Sequence[str]) -> List[str]:
+    """`told` less the "is" and "now" of each age told as the present (see AGE_UNITS)."""
+    kept: List[str] = []
+    i = 0
+    while i < len(told):
+        if told[i] == "is":
+            rest = told[i + 1:i + 5]
+            start = 1 if rest[:1] == ["now"] else 0
+            if rest[start:start + 1] and rest[start].isdigit():
+                j = start + 1
+                while j < len(rest) and rest[j] in AGE_UNITS:
+                    j += 1
+                if start or rest[j:j + 1] == ["now"]:
+                    kept.extend(rest[start:j])
+                    i += 1 + j + (0 if start else 1)
+                    continue
+        kept.append(told[i])
+        i += 1
+    return kept
 
 
 def seen_on_screen(words: Sequence[str]) -> bool:
@@ -302,13 +338,16 @@ def told_from_media(words: Sequence[str], sign_start: Optional[int] = None) -> b
     with nothing after that baby going on or about the speaker's own. With `sign_start`, only a
     sign told after that baby; without, any (for the model, which names no sign)."""
     for i, word in enumerate(words):
-        if word not in MEDIA_VERBS:
-            continue
         window = words[i + 1:i + 1 + MEDIA_REACH]
-        if "about" not in window and not MEDIA & set(window):
+        if word in MEDIA_VERBS:
+            if "about" not in window and not MEDIA & set(window):
+                continue
+        elif word not in MEDIA or not SHOWING & set(window):
             continue
         baby = next((j for j in range(i + 1, min(len(words), i + 3 + MEDIA_REACH)) if words[j] in SCREEN_BABIES), None)
         if baby is None or (sign_start is not None and sign_start <= baby):
+            continue
+        if words[baby - 1] in SPEAKERS_OWN:  # "watched a film and my baby had a fit" is her own
             continue
         rest = words[baby + 1:]
         # the speaker's own present ("now i am worried", "i keep checking on mine") tells nothing going on

@@ -27,7 +27,11 @@ MAX_GAP = 2
 CONTEXT_WINDOW = 2  # words just before a match that can negate it ("would never", "do not")
 
 COORDINATORS = frozenset({"or", "and", "nor"})
-NEGATIONS = frozenset({"never", "not", "no", "nobody", "without", "stopped", "quit"})
+NEGATIONS = frozenset({"never", "not", "no", "nobody", "without", "stopped", "quit", "neither"})
+# A negation that is its own subject, read as one negation word where it ends: "neither of us drinks
+# or smokes", "none of us smoke" (development set 53).
+NEGATING_SUBJECTS = (("neither", "of", "us"), ("neither", "of", "them"), ("neither", "of", "you"),
+                     ("none", "of", "us"), ("none", "of", "them"))
 # Hypothetical and general-question cues, as word sequences, in three kinds: a question reaches only
 # to the end of its own sentence ("is it normal to be scared of him? he kicked me" discloses), while
 # another person's story and the parent's own past reach over the whole message.
@@ -89,7 +93,12 @@ TOLD_WELL = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("
              ("absolutely", "fine"), ("perfectly", "fine"), ("totally", "fine"), ("completely", "fine"),
              ("fine", "since"), ("wakes", "fine"), ("wakes", "up", "fine"), ("went", "away"), ("goes", "away"),
              ("warmed", "up"), ("warms", "up"), ("much", "better"), ("all", "good"), ("himself", "since"),
-             ("herself", "since"))
+             ("herself", "since"),
+             # (development set 53) the colour told as come back: "was pink again in minutes", "her colour
+             # came back"; not "went pink again", which a pattern of colour changes also tells
+             ("was", "pink", "again"), ("is", "pink", "again"), ("colour", "came", "back"),
+             ("colour", "has", "come", "back"), ("back", "to", "pink"), ("back", "to", "her", "normal", "colour"),
+             ("back", "to", "his", "normal", "colour"))
 DEALT_WITH = (("doctor", "checked"), ("gp", "checked"), ("hospital", "checked"), ("last", "year"),
               ("last", "month"), ("years", "ago"))
 RESOLVED = TOLD_WELL + DEALT_WITH
@@ -527,9 +536,12 @@ def _cues_in(words: Sequence[str], cues: Iterable[Tuple[str, ...]]) -> Iterator[
 
 def _negated(words: Sequence[str], start: int) -> bool:
     """A negation among the few words before `start`, reading through "or"/"and" so that
-    "never drink or smoke" negates both."""
+    "never drink or smoke" negates both; "neither of us" and the like count as one negation word
+    (NEGATING_SUBJECTS): "neither of us drinks or smokes"."""
     before = [w for w in words[:start] if w not in COORDINATORS]
-    return any(w in NEGATIONS for w in before[-CONTEXT_WINDOW:])
+    return any(w in NEGATIONS for w in before[-CONTEXT_WINDOW:]) or any(
+        tuple(before[len(before) - k - len(cue):len(before) - k]) == cue
+        for cue in NEGATING_SUBJECTS for k in range(CONTEXT_WINDOW))
 
 
 def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
@@ -541,11 +553,13 @@ def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
     negated = False
     spans: List[Tuple[Phrase, Tuple[int, int]]] = []
     found: List[Phrase] = []
+    spans_of: List[List[Tuple[Phrase, Tuple[int, int]]]] = []  # each group's phrases found, with their spans
     for group in entry.groups:
         spans = [(p, span) for p, span in ((p, find_span(positions, p)) for p in group) if span]
         if not spans:
             return None
         found.extend(p for p, _ in spans)
+        spans_of.append(spans)
         starts.append(min(span[0] for _, span in spans))
         # a group is negated only if every alternative found is: in "no heating, no blankets and
         # the baby is in a freezing room", "freezing room" still stands after "no blankets"
@@ -557,6 +571,8 @@ def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
         negated = False
         unseen = _names_unseen_harm(found)
         hypothetical = not urgent and (_asked_what_if(parts, words, first, positions, entry)
+                                       or _speakers_own_breath(words, spans_of)
+                                       or _slack_in_sleep(words, spans_of)
                                        or _foreseen(words, first) or _resolved(words, first, unseen)
                                        or discourse.sign_asked_about(words, first, unseen)
                                        or _prevented(words, starts)
@@ -623,6 +639,70 @@ def _shrugged_off(words: Sequence[str], signs: Sequence[Tuple[int, int]]) -> boo
         return False
     after = max(last for _, last in signs) + 1
     return any(w in WELL_SIGNS and not _negated(words, i) for i, w in enumerate(words) if i >= after)
+
+
+# A breathing or choking sign whose subject is the speaker, not the baby: "it's me who's not breathing
+# after carrying the pram up the stairs", "i literally stopped breathing when i saw the bill", "i was
+# choking on my tea" (development set 53). The subject is "i", or "me" in "it is me who ...", with
+# only these between it and the sign; "hes under me not breathing" is the baby's.
+BREATH_SIGN_STEMS = ("breath", "chok")
+BETWEEN_SPEAKER_AND_SIGN = frozenset({"am", "was", "is", "who", "whos", "that", "thats", "literally", "actually",
+                                      "just", "basically", "honestly", "nearly", "almost", "practically",
+                                      "also", "really", "genuinely", "totally", "completely", "can", "could",
+                                      "have", "had", "been", "kind", "of", "sort"})
+CLEFT_BEFORE_ME = frozenset({"is", "its"})
+# Someone else named inside the sign's words: "i can not feel her breathing" is the baby's breath.
+OTHERS_IN_SIGN = frozenset({"he", "she", "him", "her", "his", "hes", "shes", "baby", "babys", "son", "daughter",
+                            "lo", "they", "them", "their", "it"})
+
+
+def _speakers_own_breath(words: Sequence[str], groups: Sequence[Sequence[Tuple[Phrase, Tuple[int, int]]]]) -> bool:
+    """Every group of the match found only as a breathing or choking sign told of the speaker (see
+    BREATH_SIGN_STEMS): the speaker's own breath is no baby's emergency. Any group found otherwise,
+    or of another sign, keeps the match."""
+    return bool(groups) and all(
+        all(any(w.startswith(BREATH_SIGN_STEMS) for w in phrase) and _speaker_before(words, span[0])
+            and not OTHERS_IN_SIGN & set(words[span[0]:span[1] + 1]) for phrase, span in spans)
+        for spans in groups)
+
+
+def _speaker_before(words: Sequence[str], start: int) -> bool:
+    i = start - 1
+    while i >= 0 and words[i] in BETWEEN_SPEAKER_AND_SIGN:
+        i -= 1
+    if i < 0:
+        return False
+    return words[i] == "i" or (words[i] == "me" and i > 0 and words[i - 1] in CLEFT_BEFORE_ME)
+
+
+# Floppiness told as how the baby is whenever asleep: "she is floppy as anything when she is asleep,
+# like a little ragdoll" (development set 53). A sleeping baby's muscles go slack; that is no sign.
+# Not when anything else is told: a negation ("and will not wake"), a colour, breathing, or a word
+# that tells it came on or goes on (ACUTE).
+SLACK_SIGNS = frozenset({"floppy", "limp", "flop", "ragdoll"})
+ASLEEP = frozenset({"asleep", "sleeping", "sleeps", "napping", "dozing", "snoozing"})
+SLACK_TO_HABIT = 4  # words from the sign to its "when"
+HABIT_TO_SLEEP = 3  # words from "when" to "asleep"
+UNWELL_WITH_SLACK = frozenset({"blue", "grey", "gray", "pale", "white", "mottled", "purple", "dusky", "cold",
+                               "breathing", "breathe", "breath", "breaths", "wake", "waking", "fever",
+                               "temperature", "hot", "rash", "fit", "fitting", "jerking", "twitching"})
+
+
+def _slack_in_sleep(words: Sequence[str], groups: Sequence[Sequence[Tuple[Phrase, Tuple[int, int]]]]) -> bool:
+    """The match found only as floppiness (SLACK_SIGNS), each told with a "when"/"while" clause of
+    sleep just after it, and nothing else told (see UNWELL_WITH_SLACK, ACUTE, NEGATIONS)."""
+    present = set(words)
+    if present & (UNWELL_WITH_SLACK | ACUTE | NEGATIONS) or not groups:
+        return False
+    return all(all(set(phrase) <= SLACK_SIGNS and _sleep_clause_after(words, span[1]) for phrase, span in spans)
+               for spans in groups)
+
+
+def _sleep_clause_after(words: Sequence[str], end: int) -> bool:
+    for i in range(end + 1, min(len(words), end + 1 + SLACK_TO_HABIT)):
+        if words[i] in discourse.HABIT_CLAUSES:
+            return bool(ASLEEP & set(words[i + 1:i + 1 + HABIT_TO_SLEEP]))
+    return False
 
 
 def _foreseen(words: Sequence[str], start: int) -> bool:
@@ -765,13 +845,19 @@ def _worried_now(words: Sequence[str], index: int) -> bool:
         and bool(after) and after[0] in WORRIED
 
 
+# "he is now 4": an age told after "now"; not a count of minutes or hours ("is now 5 minutes")
+SPANS_OF_NOW = frozenset({"seconds", "secs", "minutes", "mins", "min", "hours", "hrs", "hour"})
+
+
 def _calm_now(words: Sequence[str], index: int) -> bool:
-    """ "fine now", "settled now", "home now", "she is 2 now", "6 months old now": a "now" that says
-    it is over or gives an age, not that something is happening."""
+    """ "fine now", "settled now", "home now", "she is 2 now", "6 months old now", "he is now 4": a
+    "now" that says it is over or gives an age, not that something is happening."""
     if words[index] != "now" or index == 0:
         return False
     before = words[index - 1]
-    return before in CALM or before in AGES or before.isdigit()
+    after = words[index + 1:index + 3]
+    aged = before == "is" and bool(after) and after[0].isdigit() and not SPANS_OF_NOW & set(after[1:])
+    return before in CALM or before in AGES or before.isdigit() or aged
 
 
 def _is_plea(words: Sequence[str], index: int) -> bool:

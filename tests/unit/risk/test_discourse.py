@@ -264,3 +264,55 @@ def test_a_child_told_as_well_after_a_swallowed_battery_or_magnet_does_not_make_
                                   "my mates baby swallowed a battery but was fine after, is that bad"])
 def test_a_swallowed_battery_or_magnet_told_as_once_habitual_or_someone_elses_is_still_asked_about(text):
     assert sign_asked_about(normalise(text), 3, harm_unseen=True)
+
+
+# Readings from development set 53's false alarms, as classes (tests in other words)
+@pytest.mark.parametrize("text", [
+    "that documentary had a newborn who had a fit and i could not watch it",
+    "the youtube video showed a baby who went blue in the bath, so scary",
+    "a film where a toddler had a fit made me cry",
+])
+def test_a_baby_a_screen_or_story_had_or_showed_is_that_storys_not_the_parents(text):
+    assert sign_category(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "the telly was on with the baby beside me and she went blue",
+    "the film had just started and my baby had a fit",
+])
+def test_a_screen_beside_the_parents_own_baby_stays_999(text):
+    assert sign_category(text) == "emergency"
+
+
+AGES_AND_SIGNS = parse({
+    "version": "test-discourse-53",
+    "categories": {"emergency": ["had a fit", "having a fit", "went blue", "stopped breathing", "not breathing"]},
+})
+
+
+def age_category(text):
+    return assess(text, [], AGES_AND_SIGNS, 0.5, 0.35).category
+
+
+@pytest.mark.parametrize("text", [
+    "my daughter had a fit once as a baby, she is 6 now and healthy, will it happen to her brother",
+    "he went blue as a newborn, the gp said it was reflux, he is now 4, could that happen again",
+    "my eldest stopped breathing once when he was tiny, he is 2 years old now, does it run in families",
+])
+def test_a_sign_long_past_in_a_child_told_by_its_age_now_and_asked_about_again_is_a_question(text):
+    assert age_category(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "he had a fit once as a baby and now he is having one again, will it happen again",
+    "she stopped breathing once, she is 3 weeks and is not breathing now, could it happen again",
+])
+def test_a_sign_going_on_now_beside_an_age_stays_999(text):
+    assert age_category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["watched a clip and my baby had a fit",
+                                  "we were watching the news and our baby went blue"])
+def test_the_speakers_own_baby_after_a_screen_is_her_own_for_both_layers(text):
+    assert sign_category(text) == "emergency"
+    assert sign_category(text, model("risk_emergency", 0.9)) == "emergency"

@@ -642,3 +642,84 @@ def test_a_well_sign_does_not_silence_the_models_emergency_when_the_message_name
     assert swallowed_category("think he ate the battery from the remote but is fine now", model("emergency")) \
         == "emergency"
     assert swallowed_category("think he ate the grape but is fine now", model("emergency")) == "none"
+
+
+# Readings from development set 53's false alarms, as classes (tests in other words)
+READINGS_53 = parse({
+    "version": "test-53",
+    "categories": {
+        "emergency": ["not breathing", "stopped breathing", "can not breathe", "choking", "went blue", "going blue", "lips blue",
+                      "floppy", "limp"],
+        "unsafe_sleep": [{"all": [["drinks", "smokes", "smoker and", "had a drink"], ["co sleep", "in our bed"]]}],
+    },
+})
+
+
+def reading_53(text, ranking=()):
+    return assess(text, list(ranking), READINGS_53, model_threshold=0.5).category
+
+
+@pytest.mark.parametrize("text", [
+    "thinking of having her in our bed, none of us smokes and she was born at term",
+    "we want to co sleep safely, neither of them drinks",
+])
+def test_neither_of_us_or_none_of_us_negates_what_follows_as_never_would(text):
+    assert reading_53(text) == "none"
+
+
+def test_neither_of_us_negates_only_what_it_stands_before():
+    assert reading_53("neither of us works, he drinks every night and she sleeps in our bed") == "unsafe_sleep"
+
+
+@pytest.mark.parametrize("text", [
+    "his lips blue after the paddling pool, rubbed him dry and he was pink again straight away, normal?",
+    "she went blue when she held her breath crying, her colour came back quickly",
+    "went blue in the cold wind but was back to his normal colour by the time we got home",
+])
+def test_a_colour_told_as_come_back_is_over(text):
+    assert reading_53(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "she keeps going blue then pink again then blue",
+    "went blue and his colour came back but now hes gone blue again",
+])
+def test_a_colour_that_comes_and_goes_or_is_back_again_now_stays_999(text):
+    assert reading_53(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "ran for the bus with the buggy and i can not breathe haha",
+    "laughed so hard i was literally choking, baby is fast asleep",
+    "it is me that is not breathing after that hill, the baby is grand",
+])
+def test_a_breathing_or_choking_sign_told_of_the_speaker_is_no_babys_emergency(text):
+    assert reading_53(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "i cant hear him breathing and hes cold",
+    "fell asleep feeding and shes under me not breathing",
+    "i think not breathing, help",
+    "i am holding her and she stopped breathing",
+])
+def test_the_babys_breathing_told_beside_the_speaker_stays_999(text):
+    assert reading_53(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "he goes so floppy when hes napping, like jelly haha",
+    "my son is limp as a rag when he is sleeping on my shoulder, adorable",
+])
+def test_floppiness_told_as_how_a_sleeping_baby_always_is_is_no_emergency(text):
+    assert reading_53(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "he goes floppy when asleep and will not wake",
+    "shes floppy when sleeping and her lips went blue",
+    "she has gone floppy while sleeping",
+    "floppy and hot when he is asleep",
+])
+def test_floppiness_in_sleep_with_anything_else_told_stays_999(text):
+    assert reading_53(text) == "emergency"
