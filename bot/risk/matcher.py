@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from os.path import commonprefix
 from typing import AbstractSet, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
@@ -729,7 +730,27 @@ def _resolved(words: Sequence[str], after: int, harm_unseen: bool = False) -> bo
     rest = words[after:]
     over = DEALT_WITH if harm_unseen else RESOLVED
     return any(not _before_the_sign(rest, i, cue) for i, cue in _cues_in(rest, over)) \
-        or _reassured_after_the_fact(words, after) or _reassured_and_well(words, after)
+        or _reassured_after_the_fact(words, after) or _reassured_and_well(words, after) \
+        or (not harm_unseen and _cleared_and_well(rest))
+
+
+# What was choked on told as out, then the child as well: "choked on a bit of apple, coughed it up and
+# was fine", "spat it out, all ok" (probes after development set 53). The well word must follow within
+# CLEARED_REACH words, not negated, with nothing acute (ACUTE: "still", "again", "now", ...) from the
+# sign to it: "coughed it up but she is still gasping" stays an emergency.
+CLEARED = (("coughed", "it", "up"), ("coughed", "it", "out"), ("spat", "it", "out"), ("brought", "it", "up"),
+           ("brought", "it", "back", "up"), ("got", "it", "out"), ("coughed", "up", "the"))
+CLEARED_REACH = 4
+
+
+def _cleared_and_well(rest: Sequence[str]) -> bool:
+    for i, cue in _cues_in(rest, CLEARED):
+        end = i + len(cue)
+        after = rest[end:end + CLEARED_REACH]
+        well = next((end + j for j, w in enumerate(after) if w in CALM and not _negated(after, j)), None)
+        if well is not None and not ACUTE & set(rest[:well + 1]):
+            return True
+    return False
 
 
 def _reassured_and_well(words: Sequence[str], after: int) -> bool:
@@ -816,11 +837,23 @@ SETTLED_REACH = 3
 SPEAKER = frozenset({"i", "am", "we", "are"})  # "now i am 14 weeks": the speaker's words are skipped
 
 
+def _told_as_past(words: Sequence[str], index: int) -> bool:
+    """A past cue (PAST_CUES) or a past year ("in 2019"; probes after development set 53) before `index`."""
+    return _cue_before(words, index, PAST_CUES) or any(_past_year(w) for w in words[:index])
+
+
+def _past_year(word: str) -> bool:
+    return len(word) == 4 and word.isdigit() and EARLIEST_YEAR <= int(word) < date.today().year
+
+
+EARLIEST_YEAR = 1950
+
+
 def _settled_now(words: Sequence[str], index: int) -> bool:
     """A "now" after the speaker's past that tells a settled present (see SETTLED_AFTER), not
     negated ("not in a good place now"). Read only for the categories below an emergency, whose
     past a parent tells a midwife: an emergency is never silenced by it."""
-    if words[index] != "now" or not _cue_before(words, index, PAST_CUES):
+    if words[index] != "now" or not _told_as_past(words, index):
         return False
     after = [w for w in words[index + 1:index + 3 + SETTLED_REACH] if w not in SPEAKER][:SETTLED_REACH]
     before = words[index - 1] if index else ""

@@ -723,3 +723,38 @@ def test_floppiness_told_as_how_a_sleeping_baby_always_is_is_no_emergency(text):
 ])
 def test_floppiness_in_sleep_with_anything_else_told_stays_999(text):
     assert reading_53(text) == "emergency"
+
+
+CLEARED_AND_PAST = parse({
+    "version": "test-53-probes",
+    "categories": {
+        "emergency": ["choking on", "choked on", "wheezing", "lips are blue"],
+        "baby_loss": ["son died", "stillborn"],
+    },
+})
+
+
+def cleared_category(text):
+    return assess(text, [], CLEARED_AND_PAST, model_threshold=0.5).category
+
+
+@pytest.mark.parametrize("text", [
+    "he choked on some toast, coughed it out, seems fine, when can he have toast again",
+    "choked on a raisin yesterday but spat it out, all ok, are raisins safe",
+])
+def test_a_choke_told_as_cleared_and_the_child_well_after_is_over(text):
+    assert cleared_category(text) == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "choked on a carrot, coughed it up but is still wheezing and ok i think",
+    "coughed it up fine but now she is choking on it again",
+    "choked on a grape, got it out, not ok, lips are blue",
+])
+def test_a_choke_cleared_but_still_going_on_or_not_well_stays_999(text):
+    assert cleared_category(text) == "emergency"
+
+
+def test_a_loss_in_a_past_year_before_a_settled_now_is_that_past():
+    assert cleared_category("my cousins son died in 2018 and now she is expecting again, what do i say") == "none"
+    assert cleared_category("my baby was stillborn in 2023 and now i feel empty") == "baby_loss"

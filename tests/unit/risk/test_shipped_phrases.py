@@ -632,3 +632,29 @@ def test_a_hidden_pregnancy_feared_from_a_parent_finding_out_is_a_concealed_preg
                                   "if i leave he will kill me, nobody knows im pregnant"])
 def test_a_partners_threat_to_kill_stays_domestic_abuse_beside_a_pregnancy(text):
     assert category(text) == "domestic_abuse"
+
+
+# Phrases -31 (probes written after development set 53, in the classes of its emergencies)
+@pytest.mark.parametrize("text", [
+    "theres an egg on his head from the coffee table and he is so sleepy",
+    "theres a dent in her head from the door and she keeps being sick",
+    "her leg looks bent and she screams when i change her nappy",
+    "his elbow looks wrong and he screams when i lift him",
+    "hes hard to wake and very pale after his nap",
+    "difficult to rouse him and he has a fever",
+])
+def test_a_head_lump_with_a_sign_a_limb_that_looks_wrong_and_hurts_or_a_baby_hard_to_wake_and_unwell_is_999(text):
+    assert category(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "his arm is swollen from the jab and he screams when i touch it",
+    "our boy is so hard to wake up for school",
+])
+def test_a_sore_jab_or_a_child_slow_to_wake_for_school_is_no_emergency(text):
+    assert category(text) == "none"
+
+
+def test_a_little_ones_headbutt_is_no_abuse_but_a_partners_is():
+    assert category("the toddler headbutted me by accident and my nose bled") == "none"
+    assert category("my boyfriend headbutted me and split my lip") == "domestic_abuse"
