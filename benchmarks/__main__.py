@@ -9,11 +9,13 @@ model with the SQL tracker store `make run` uses (SQLite), to show what persiste
 
 Run: `make bench` (about 25 minutes on a quiet 2-core machine, the peer's training most of it,
 then about 3 for the Twilio rows and 45 for the load benchmark). `make bench ARGS=--reuse-models`
-serves the models and training times of the previous run. The Twilio row (benchmarks/twilio.py) and the load benchmark
-(benchmarks/load.py) follow, with the channel's database work (benchmarks/channel_db.py, half a
-minute) and an emergency's reply time (benchmarks/emergency_reply.py, a minute) between them; `make
-bench ARGS="--only twilio"` (or `channel-db`, `emergency-reply`, `load`) runs only one of them, and `--only rest` this table alone (`--quick` makes the load benchmark short). Figures go to stdout and
-var/bench/results.json.
+serves the models and training times of the previous run. The Twilio row (benchmarks/twilio.py)
+and the load benchmark (benchmarks/load.py) follow, with the channel's database work
+(benchmarks/channel_db.py, half a minute), an emergency's reply time (benchmarks/emergency_reply.py,
+a minute) and one message's MiniLM embedding (benchmarks/minilm.py, seconds) between them; `make
+bench ARGS="--only twilio"` (or `channel-db`, `emergency-reply`, `minilm`, `load`) runs only one of
+them, and `--only rest` this table alone (`--quick` makes the load benchmark short). Figures go to
+stdout and var/bench/results.json.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from typing import Dict, List, Optional
 
 import aiohttp
 
-from benchmarks import channel_db, emergency_reply, load, twilio
+from benchmarks import channel_db, emergency_reply, load, minilm, twilio
 from benchmarks.common import (PEER_NAME, cpu_seconds, load_average, rasa, summary, train_model, wait_ready,
                                write_peer_config)
 from bot.config import get_settings
@@ -176,7 +178,7 @@ def train_or_reuse(contender: Contender, models: Path, previous: Dict[str, dict]
 def main(argv: List[str]) -> int:
     only = argv[argv.index("--only") + 1] if "--only" in argv[:-1] else None
     parts = {"rest": rest_comparison, "twilio": twilio.main, "channel-db": channel_db.main,
-             "emergency-reply": emergency_reply.main, "load": load.main}
+             "emergency-reply": emergency_reply.main, "minilm": minilm.main, "load": load.main}
     if only is not None and only not in parts:
         raise SystemExit(f"--only takes: {', '.join(parts)}")
     if only is not None:
