@@ -79,7 +79,13 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         return DialogueStateTracker.from_dict(sender_id, [json.loads(d) for d in data], self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's `save`: stream the events, then insert those past the latest session's stored count."""
+        """Rasa's `save`: stream the events, then insert those past the latest session's stored count.
+
+        A tracker without events has nothing to stream or insert: Rasa saves one for every new
+        conversation (`create_tracker`) before the parent's first message is even parsed, and the
+        round trip to a database thread for it delayed each first reply (one to six ms here)."""
+        if not tracker.events:
+            return
         await self.stream_events(tracker)
         await asyncio.to_thread(self._insert_new_events, tracker)
 

@@ -76,6 +76,19 @@ def test_saving_again_inserts_only_the_events_not_yet_stored(stores):
     assert [r[1] for r in rows(ours)] == ["action", "session_started", "action", "user", "slot", "bot", "user"]
 
 
+def test_a_new_conversations_empty_tracker_costs_no_database_call(stores):
+    """Rasa saves an empty tracker for every new conversation (`create_tracker`) before its first
+    message is parsed; there is nothing to write, so nothing may wait for the database. The first
+    real save still stores every event."""
+    ours, _ = stores
+    statements = []
+    sa.event.listen(ours.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    asyncio.run(ours.save(DialogueStateTracker("parent-a", DOMAIN.slots)))
+    assert statements == []
+    asyncio.run(ours.save(first_session("parent-a")))
+    assert len(rows(ours)) == len(first_session("parent-a").events)
+
+
 def test_reading_returns_what_rasas_store_returns_for_the_latest_session_and_for_all(stores):
     ours, rasas = stores
     tracker = first_session("parent-a")
