@@ -94,12 +94,15 @@ TOLD_WELL = (("fine", "now"), ("ok", "now"), ("okay", "now"), ("is", "fine"), ("
              ("absolutely", "fine"), ("perfectly", "fine"), ("totally", "fine"), ("completely", "fine"),
              ("fine", "since"), ("wakes", "fine"), ("wakes", "up", "fine"), ("went", "away"), ("goes", "away"),
              ("warmed", "up"), ("warms", "up"), ("much", "better"), ("all", "good"), ("himself", "since"),
-             ("herself", "since"),
-             # (development set 53) the colour told as come back: "was pink again in minutes", "her colour
-             # came back"; not "went pink again", which a pattern of colour changes also tells
-             ("was", "pink", "again"), ("is", "pink", "again"), ("colour", "came", "back"),
-             ("colour", "has", "come", "back"), ("back", "to", "pink"), ("back", "to", "her", "normal", "colour"),
-             ("back", "to", "his", "normal", "colour"))
+             ("herself", "since"))
+# (development set 53) the colour told as come back: "was pink again in minutes", "her colour came
+# back"; not "went pink again", which a pattern of colour changes also tells, and only when no colour
+# of a sign (SIGN_COLOURS) and nothing acute (ACUTE) is told after it: "was pink again for a minute,
+# then blue again" is not over.
+COLOUR_BACK = (("was", "pink", "again"), ("is", "pink", "again"), ("colour", "came", "back"),
+               ("colour", "has", "come", "back"), ("back", "to", "pink"), ("back", "to", "her", "normal", "colour"),
+               ("back", "to", "his", "normal", "colour"))
+SIGN_COLOURS = frozenset({"blue", "grey", "gray", "purple", "dusky", "pale", "white", "mottled"})
 DEALT_WITH = (("doctor", "checked"), ("gp", "checked"), ("hospital", "checked"), ("last", "year"),
               ("last", "month"), ("years", "ago"))
 RESOLVED = TOLD_WELL + DEALT_WITH
@@ -682,6 +685,8 @@ def _speaker_before(words: Sequence[str], start: int) -> bool:
 # that tells it came on or goes on (ACUTE).
 SLACK_SIGNS = frozenset({"floppy", "limp", "flop", "ragdoll"})
 ASLEEP = frozenset({"asleep", "sleeping", "sleeps", "napping", "dozing", "snoozing"})
+# Told as one event ("she went floppy while asleep", "was floppy when i found her asleep"), it is no habit.
+TOLD_AS_AN_EVENT = frozenset({"went", "was", "were", "became", "turned", "got", "found", "seemed", "felt"})
 SLACK_TO_HABIT = 4  # words from the sign to its "when"
 HABIT_TO_SLEEP = 3  # words from "when" to "asleep"
 UNWELL_WITH_SLACK = frozenset({"blue", "grey", "gray", "pale", "white", "mottled", "purple", "dusky", "cold",
@@ -691,9 +696,10 @@ UNWELL_WITH_SLACK = frozenset({"blue", "grey", "gray", "pale", "white", "mottled
 
 def _slack_in_sleep(words: Sequence[str], groups: Sequence[Sequence[Tuple[Phrase, Tuple[int, int]]]]) -> bool:
     """The match found only as floppiness (SLACK_SIGNS), each told with a "when"/"while" clause of
-    sleep just after it, and nothing else told (see UNWELL_WITH_SLACK, ACUTE, NEGATIONS)."""
+    sleep just after it, and nothing else told (see UNWELL_WITH_SLACK, ACUTE, NEGATIONS,
+    TOLD_AS_AN_EVENT)."""
     present = set(words)
-    if present & (UNWELL_WITH_SLACK | ACUTE | NEGATIONS) or not groups:
+    if present & (UNWELL_WITH_SLACK | ACUTE | NEGATIONS | TOLD_AS_AN_EVENT) or not groups:
         return False
     return all(all(set(phrase) <= SLACK_SIGNS and _sleep_clause_after(words, span[1]) for phrase, span in spans)
                for spans in groups)
@@ -731,7 +737,12 @@ def _resolved(words: Sequence[str], after: int, harm_unseen: bool = False) -> bo
     over = DEALT_WITH if harm_unseen else RESOLVED
     return any(not _before_the_sign(rest, i, cue) for i, cue in _cues_in(rest, over)) \
         or _reassured_after_the_fact(words, after) or _reassured_and_well(words, after) \
-        or (not harm_unseen and _cleared_and_well(rest))
+        or (not harm_unseen and (_cleared_and_well(rest) or _colour_back(rest)))
+
+
+def _colour_back(rest: Sequence[str]) -> bool:
+    """A COLOUR_BACK cue with no colour of a sign and nothing acute told after it."""
+    return any(not (SIGN_COLOURS | ACUTE) & set(rest[i + len(cue):]) for i, cue in _cues_in(rest, COLOUR_BACK))
 
 
 # What was choked on told as out, then the child as well: "choked on a bit of apple, coughed it up and

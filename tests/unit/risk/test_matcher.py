@@ -683,6 +683,8 @@ def test_a_colour_told_as_come_back_is_over(text):
 @pytest.mark.parametrize("text", [
     "she keeps going blue then pink again then blue",
     "went blue and his colour came back but now hes gone blue again",
+    "went blue, was pink again for a minute, then blue",
+    "lips blue, her colour came back then she went grey",
 ])
 def test_a_colour_that_comes_and_goes_or_is_back_again_now_stays_999(text):
     assert reading_53(text) == "emergency"
@@ -719,6 +721,8 @@ def test_floppiness_told_as_how_a_sleeping_baby_always_is_is_no_emergency(text):
     "he goes floppy when asleep and will not wake",
     "shes floppy when sleeping and her lips went blue",
     "she has gone floppy while sleeping",
+    "she went floppy while asleep in the sling",
+    "he was floppy when asleep on my chest",
     "floppy and hot when he is asleep",
 ])
 def test_floppiness_in_sleep_with_anything_else_told_stays_999(text):
