@@ -26,6 +26,9 @@ from bot.risk.words import is_common, is_word, real_words, taken_as_typed
 
 MAX_GAP = 2
 CONTEXT_WINDOW = 2  # words just before a match that can negate it ("would never", "do not")
+# Words read back from a match for its negation: the window, a negating subject ("neither of us") and
+# the coordinators between ("never drink or smoke")
+NEGATING_REACH = 8
 
 COORDINATORS = frozenset({"or", "and", "nor"})
 NEGATIONS = frozenset({"never", "not", "no", "nobody", "without", "stopped", "quit", "neither"})
@@ -33,6 +36,7 @@ NEGATIONS = frozenset({"never", "not", "no", "nobody", "without", "stopped", "qu
 # or smokes", "none of us smoke" (development set 53).
 NEGATING_SUBJECTS = (("neither", "of", "us"), ("neither", "of", "them"), ("neither", "of", "you"),
                      ("none", "of", "us"), ("none", "of", "them"))
+NEGATING_FIRST = frozenset(cue[0] for cue in NEGATING_SUBJECTS)
 # Hypothetical and general-question cues, as word sequences, in three kinds: a question reaches only
 # to the end of its own sentence ("is it normal to be scared of him? he kicked me" discloses), while
 # another person's story and the parent's own past reach over the whole message.
@@ -542,8 +546,10 @@ def _negated(words: Sequence[str], start: int) -> bool:
     """A negation among the few words before `start`, reading through "or"/"and" so that
     "never drink or smoke" negates both; "neither of us" and the like count as one negation word
     (NEGATING_SUBJECTS): "neither of us drinks or smokes"."""
-    before = [w for w in words[:start] if w not in COORDINATORS]
-    return any(w in NEGATIONS for w in before[-CONTEXT_WINDOW:]) or any(
+    before = [w for w in words[max(0, start - NEGATING_REACH):start] if w not in COORDINATORS]
+    if any(w in NEGATIONS for w in before[-CONTEXT_WINDOW:]):
+        return True
+    return any(w in NEGATING_FIRST for w in before) and any(
         tuple(before[len(before) - k - len(cue):len(before) - k]) == cue
         for cue in NEGATING_SUBJECTS for k in range(CONTEXT_WINDOW))
 
