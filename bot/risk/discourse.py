@@ -44,6 +44,8 @@ EVALUATIVE_QUESTIONS = (
     # new baby", "will it happen again", "does it run in families"
     ("could", "it", "happen"), ("can", "it", "happen"), ("will", "it", "happen"), ("could", "that", "happen"),
     ("could", "this", "happen"), ("is", "it", "likely"), ("does", "it", "run"), ("does", "that", "run"),
+    # (probes after development set 53) "does that mean my baby will"
+    ("does", "that", "mean"), ("does", "it", "mean"),
 )
 # The sign is told as not happening now: once, long before, habitually, over, or someone else's.
 # Not "last night", "earlier" or "ago" alone: "stopped breathing last night and went blue, is that
@@ -56,7 +58,7 @@ NOT_NOW = (
     ("sometimes",), ("often",), ("occasionally",), ("always",), ("usually",), ("every",),
     ("when", "sleeping"), ("while", "sleeping"), ("when", "asleep"), ("while", "asleep"),
     ("coughed", "it", "up"), ("my", "friend"), ("friends", "baby"), ("my", "mate"), ("mates", "baby"),
-    ("as", "a", "newborn"), ("as", "a", "baby"),
+    ("as", "a", "newborn"), ("as", "a", "baby"), ("as", "a", "toddler"), ("as", "a", "child"), ("as", "a", "kid"),
 )
 WELL_AFTER = (("was", "fine"), ("was", "ok"), ("was", "okay"), ("was", "alright"), ("fine", "after"))
 NOT_NOW_OR_WELL_AFTER = NOT_NOW + WELL_AFTER
@@ -392,6 +394,24 @@ def _told_as_a_habit(told: Sequence[str]) -> bool:
     """Nothing in the telling says it is going on now, once its "when"/"while" clause is left out."""
     cut = next((i for i, w in enumerate(told) if w in HABIT_CLAUSES), len(told))
     return bool(told) and not HAPPENING & set(told[:cut])
+
+
+# A question about babies in general, the sign in its own sentence: "do babies stop breathing for a
+# few seconds in their sleep", "why do newborns go blue round the mouth" (probes after development
+# set 53). The sentence opens as a question (ASKING_OPENERS, "why do" too) with a general subject
+# among its first words, and names no baby of anyone's (OWN_BABY, "baby", "the", "this").
+GENERAL_SUBJECTS = frozenset({"babies", "newborns", "toddlers", "infants", "kids", "children"})
+GENERAL_OPENING = 3
+NAMED_BABY = OWN_BABY | frozenset({"baby", "this", "the", "mine", "ours"})
+
+
+def asked_in_general(parts: Sequence[Sentence], sign_start: int) -> bool:
+    """Whether the sign's sentence asks about babies in general (see GENERAL_SUBJECTS)."""
+    sentence = sentence_at(parts, sign_start)
+    if not sentence.asks:
+        return False
+    before = sentence.words[:sign_start - sentence.start]
+    return bool(GENERAL_SUBJECTS & set(before[:GENERAL_OPENING])) and not NAMED_BABY & set(sentence.words)
 
 
 def asked_if(parts: Sequence[Sentence], sign_start: int) -> bool:

@@ -582,6 +582,7 @@ def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
         unseen = _names_unseen_harm(found)
         hypothetical = not urgent and (_asked_what_if(parts, words, first, positions, entry)
                                        or _speakers_own_breath(words, spans_of)
+                                       or discourse.asked_in_general(parts, first)
                                        or _slack_in_sleep(words, spans_of)
                                        or _foreseen(words, first) or _resolved(words, first, unseen)
                                        or discourse.sign_asked_about(words, first, unseen)

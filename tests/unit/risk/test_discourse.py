@@ -316,3 +316,22 @@ def test_a_sign_going_on_now_beside_an_age_stays_999(text):
 def test_the_speakers_own_baby_after_a_screen_is_her_own_for_both_layers(text):
     assert sign_category(text) == "emergency"
     assert sign_category(text, model("risk_emergency", 0.9)) == "emergency"
+
+
+# Probes after development set 53: a question about babies in general, a parent's own childhood sign
+@pytest.mark.parametrize("text", ["how come newborns stop breathing for a bit when asleep",
+                                  "why do children go floppy when they have a temperature"])
+def test_a_sign_asked_about_babies_in_general_is_a_question(text):
+    assert (sign_category(text) if "floppy" in text else age_category(text)) == "none"
+
+
+@pytest.mark.parametrize("text", ["do babies get colic? my baby has stopped breathing",
+                                  "why do babies stop breathing, mine is not breathing",
+                                  "do babies go floppy, the baby has gone floppy"])
+def test_a_general_question_beside_the_parents_own_baby_stays_999(text):
+    assert (sign_category(text) if "floppy" in text else age_category(text)) == "emergency"
+
+
+def test_a_parents_own_childhood_sign_asked_about_is_a_question_but_a_babys_is_not():
+    assert age_category("i had a fit as a child with a fever, does it mean my son will too") == "none"
+    assert age_category("he had a fit, does that mean epilepsy") == "emergency"

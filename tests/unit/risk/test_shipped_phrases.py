@@ -658,3 +658,9 @@ def test_a_sore_jab_or_a_child_slow_to_wake_for_school_is_no_emergency(text):
 def test_a_little_ones_headbutt_is_no_abuse_but_a_partners_is():
     assert category("the toddler headbutted me by accident and my nose bled") == "none"
     assert category("my boyfriend headbutted me and split my lip") == "domestic_abuse"
+
+
+@pytest.mark.parametrize("text", ["he wriggled off the changing table and landed on the back of his head, now very sleepy",
+                                  "slipped out of my arms and landed on her head on the path, she has been sick"])
+def test_a_baby_who_landed_on_the_head_with_a_sign_after_is_999(text):
+    assert category(text) == "emergency"
