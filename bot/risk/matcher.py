@@ -577,6 +577,8 @@ def _match_entry(parts: Sequence[Sentence], words: Sequence[str],
             (_negated(words, span[0]) and not _phrase_is_negative(words, span[0]))
             or _negated_inside(words, p, span) for p, span in spans)
     first = min(starts)
+    if entry.category is Category.DOMESTIC_ABUSE:
+        negated = negated or _little_ones_doing(words, first)
     if entry.category is Category.EMERGENCY:
         negated = False
         unseen = _names_unseen_harm(found)
@@ -716,6 +718,37 @@ def _sleep_clause_after(words: Sequence[str], end: int) -> bool:
     for i in range(end + 1, min(len(words), end + 1 + SLACK_TO_HABIT)):
         if words[i] in discourse.HABIT_CLAUSES:
             return bool(ASLEEP & set(words[i + 1:i + 1 + HABIT_TO_SLEEP]))
+    return False
+
+
+# A baby or toddler as who hits, kicks or bites: "my toddler keeps hitting me when he's angry", "the
+# baby punched me in the eye" (probes after development set 53). Not a son or daughter, who may be
+# grown: a teenager's violence to a parent is abuse. "a 2 year old", "my 18 month old" count too.
+LITTLE_ONES = frozenset({"toddler", "toddlers", "baby", "babies", "newborn", "lo", "infant"})
+BEFORE_THE_ACT = frozenset({"keeps", "keep", "always", "is", "was", "has", "have", "been", "just", "sometimes",
+                            "often", "constantly", "still", "literally", "accidentally", "also"})
+LITTLE_AGES = frozenset({"old", "yr", "yrs", "yo"})
+DETERMINERS = frozenset({"the", "my", "our", "a", "his", "her", "their", "your"})
+PREPOSITIONS = frozenset({"with", "to", "for", "at", "on", "in", "from", "beside", "near", "by", "holding",
+                          "carrying", "of", "about", "and", "without", "round", "around"})
+
+
+def _little_ones_doing(words: Sequence[str], start: int) -> bool:
+    """Whether the subject just before an abuse match (auxiliaries and adverbs skipped, BEFORE_THE_ACT)
+    is a baby or toddler (LITTLE_ONES, or "2 year old", "18 month old"), not a carer's ("baby dad")."""
+    i = start - 1
+    while i >= 0 and words[i] in BEFORE_THE_ACT:
+        i -= 1
+    if i < 0:
+        return False
+    if words[i] in LITTLE_ONES:
+        j = i - 1
+        while j >= 0 and words[j] in DETERMINERS:
+            j -= 1
+        return j < 0 or words[j] not in PREPOSITIONS  # "in the car with the baby as a punishment"
+    if words[i] in LITTLE_AGES and i >= 2 and words[i - 1] in ("year", "month", "years", "months") \
+            and words[i - 2].isdigit() and int(words[i - 2]) <= (4 if words[i - 1].startswith("year") else 48):
+        return True
     return False
 
 

@@ -664,3 +664,22 @@ def test_a_little_ones_headbutt_is_no_abuse_but_a_partners_is():
                                   "slipped out of my arms and landed on her head on the path, she has been sick"])
 def test_a_baby_who_landed_on_the_head_with_a_sign_after_is_999(text):
     assert category(text) == "emergency"
+
+
+# Phrases -33 and the little one's own blow (probes after development set 53)
+@pytest.mark.parametrize("text", ["the toddler keeps hitting me at bedtime, is it a phase",
+                                  "my 3 year old punched me in the nose by accident",
+                                  "my husband went blue in the face shouting at the football"])
+def test_a_little_ones_blow_or_a_face_blue_from_shouting_is_no_risk(text):
+    assert category(text) == "none"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("my babys dad keeps hitting me", "domestic_abuse"),
+    ("my son keeps hitting me, he is 16 and i am scared of him", "domestic_abuse"),
+    ("he locked me in the car with the baby as a punishment", "domestic_abuse"),
+    ("she went blue in the face and is not breathing", "emergency"),
+    ("went blue in the face from screaming and now he is floppy", "emergency"),
+])
+def test_a_grown_ups_blow_or_a_babys_blue_face_with_another_sign_stays_a_risk(text, expected):
+    assert category(text) == expected
