@@ -227,8 +227,9 @@ def test_a_message_in_doubt_after_a_crash_is_marked_sent_if_twilio_has_it_and_qu
                 await api.close()
             locks = KeyLocks(sessions.kw["bind"], OUTBOX)
             try:
-                assert await settle_once(settings, sessions, locks, request_timeout=0.25)
-                # Too soon: a request for them might still be on its way to Twilio.
+                # Too soon (claimed less than twice a 30 s request timeout ago, however slow the
+                # machine): a request for them might still be on its way to Twilio.
+                assert await settle_once(settings, sessions, locks, request_timeout=30)
                 assert (status_of(sessions, went), status_of(sessions, lost)) == ("sending", "sending")
                 await asyncio.sleep(0.5)  # settle_after: twice the request timeout
                 return await settle_once(settings, sessions, locks, request_timeout=0.25)
